@@ -1,0 +1,21 @@
+//! The standard node library of nodetool, with NodeTool's type names and property names, so
+//! that graphs saved by NodeTool run unchanged.
+//!
+//! Every node registers itself when this crate is linked. Call [`link`] once (e.g. at the
+//! start of `main`) so the linker keeps the crate even if no item of it is named:
+//!
+//! ```
+//! nodetool_std_nodes::link();
+//! assert!(nodetool::workflows::NodeRegistry::global().get("lib.math.Add").is_some());
+//! ```
+
+pub mod constant;
+pub mod control;
+pub mod input;
+pub mod list;
+pub mod math;
+pub mod output;
+pub mod text;
+
+/// Makes sure the linker keeps this crate's node registrations.
+pub fn link() {}

@@ -1,0 +1,138 @@
+//! Items the macros' generated code uses. Not a public API: names here may change any time.
+
+pub use inventory;
+pub use serde_json::{Map, Value};
+
+use crate::metadata::OutputSlot;
+use crate::workflows::{
+    BoxFuture, Emitter, Node, NodeDescriptor, NodeError, NodeInputs, NodeOutputs, NodeType, Outputs,
+    ProcessingContext,
+};
+use std::future::Future;
+
+/// The output slots of `async fn process(&self, ctx) -> Result<O, E>`.
+pub fn slots_of_process<'a, N: 'a, F, Fut, O, E>(_f: F) -> Vec<OutputSlot>
+where
+    F: FnOnce(&'a N, &'a ProcessingContext) -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+    O: Outputs,
+{
+    O::slots()
+}
+
+/// The output slots of `async fn gen_process(&self, ctx, out: Emitter<O>) -> Result<(), E>`.
+pub fn slots_of_gen_process<'a, N: 'a, F, Fut, O, E>(_f: F) -> Vec<OutputSlot>
+where
+    F: FnOnce(&'a N, &'a ProcessingContext, Emitter<'a, O>) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    O: Outputs,
+{
+    O::slots()
+}
+
+/// The output slots of `async fn run(&mut self, ctx, inputs, out: Emitter<O>) -> Result<(), E>`.
+pub fn slots_of_run<'a, N: 'a, F, Fut, O, E>(_f: F) -> Vec<OutputSlot>
+where
+    F: FnOnce(&'a mut N, &'a ProcessingContext, &'a mut NodeInputs, Emitter<'a, O>) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    O: Outputs,
+{
+    O::slots()
+}
+
+/// A node struct's inputs: filled one by one before the struct can be built.
+pub trait NodeFields: Sized + Send + Sync + 'static {
+    /// One `Option` per input.
+    type Pending: Send + Sync + 'static;
+    /// Pending inputs with every default filled in.
+    fn pending() -> Self::Pending;
+    /// The struct, once every input has a value.
+    fn build(pending: &mut Self::Pending) -> Result<Self, NodeError>;
+    /// Sets input `index` on the struct if built, else on the pending inputs.
+    fn set(node: Option<&mut Self>, pending: &mut Self::Pending, index: usize, value: Value) -> Result<(), NodeError>;
+}
+
+/// How the runner calls a node struct's own methods.
+pub trait NodeBehaviour: NodeFields {
+    /// One firing (`process` or `gen_process`).
+    fn __process_dyn<'a>(
+        node: &'a mut Self,
+        ctx: &'a ProcessingContext,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>>;
+
+    /// A streaming-input node's whole run.
+    fn __run_dyn<'a>(
+        node: &'a mut Self,
+        ctx: &'a ProcessingContext,
+        inputs: &'a mut NodeInputs,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        let _ = inputs;
+        Self::__process_dyn(node, ctx, outputs)
+    }
+}
+
+/// The [`Node`] the runner drives for a `#[node]` struct.
+pub struct Adapter<N: NodeFields> {
+    node: Option<N>,
+    pending: N::Pending,
+}
+
+impl<N: NodeFields> Adapter<N> {
+    /// An instance with every default filled in.
+    pub fn new() -> Self {
+        Self {
+            node: None,
+            pending: N::pending(),
+        }
+    }
+
+    fn ready(&mut self) -> Result<&mut N, NodeError> {
+        if self.node.is_none() {
+            self.node = Some(N::build(&mut self.pending)?);
+        }
+        self.node
+            .as_mut()
+            .ok_or_else(|| NodeError::failed("node was not built"))
+    }
+}
+
+impl<N: NodeFields> Default for Adapter<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<N: NodeBehaviour + NodeType> Node for Adapter<N> {
+    fn descriptor(&self) -> &'static NodeDescriptor {
+        N::descriptor()
+    }
+
+    fn set_input(&mut self, index: usize, value: Value) -> Result<(), NodeError> {
+        N::set(self.node.as_mut(), &mut self.pending, index, value)
+    }
+
+    fn process<'a>(
+        &'a mut self,
+        ctx: &'a ProcessingContext,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        match self.ready() {
+            Ok(node) => N::__process_dyn(node, ctx, outputs),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+
+    fn run<'a>(
+        &'a mut self,
+        ctx: &'a ProcessingContext,
+        inputs: &'a mut NodeInputs,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        match self.ready() {
+            Ok(node) => N::__run_dyn(node, ctx, inputs, outputs),
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Type and node metadata in NodeTool's JSON shapes.
+//!
+//! ```
+//! use nodetool::metadata::{NodeValue, TypeMetadata};
+//! assert_eq!(String::type_metadata(), TypeMetadata::new("str"));
+//! ```
+
+mod node_metadata;
+mod number;
+mod type_metadata;
+mod value;
+
+pub use node_metadata::{title_case, NodeMetadata, OutputSlot, Property};
+pub use number::Number;
+pub use type_metadata::TypeMetadata;
+pub use value::{describe, NodeValue, ValueError};

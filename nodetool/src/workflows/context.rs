@@ -1,0 +1,283 @@
+//! [`ProcessingContext`]: what every node sees of the run it belongs to.
+
+use super::messages::{
+    output_type_of, LogUpdate, NodeProgress, OutputUpdate, PreviewUpdate, ProcessingMessage, Severity,
+};
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Where a run's messages go: a bounded channel (a slow reader slows the run, never loses a
+/// message).
+pub type MessageSender = mpsc::Sender<ProcessingMessage>;
+
+/// The run-wide part of a context: shared by every node of one job.
+#[derive(Debug)]
+struct JobScope {
+    user_id: String,
+    job_id: String,
+    workflow_id: String,
+    messages: Option<MessageSender>,
+    cancel: CancellationToken,
+    #[cfg(feature = "http")]
+    http: reqwest::Client,
+}
+
+/// The node a context was handed to.
+#[derive(Debug, Clone)]
+struct NodeScope {
+    id: Arc<str>,
+    name: Arc<str>,
+}
+
+/// The per-run part of a context: what the run's output nodes collected.
+#[derive(Debug, Default)]
+pub(crate) struct RunScope {
+    outputs: Mutex<Map<String, Value>>,
+}
+
+impl RunScope {
+    /// The collected outputs: name → list of values.
+    pub(crate) fn take_outputs(&self) -> Map<String, Value> {
+        std::mem::take(&mut *self.outputs.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// What a node sees of its run: who runs it, the job, the message stream, the cancellation
+/// token and a shared HTTP client. Cheap to clone.
+///
+/// ```
+/// use nodetool::workflows::ProcessingContext;
+/// let ctx = ProcessingContext::builder().user_id("alice").build();
+/// assert_eq!(ctx.user_id(), "alice");
+/// assert!(!ctx.is_cancelled());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProcessingContext {
+    job: Arc<JobScope>,
+    run: Option<Arc<RunScope>>,
+    node: Option<NodeScope>,
+}
+
+impl Default for ProcessingContext {
+    fn default() -> Self {
+        Self::builder().build()
+    }
+}
+
+/// Builds a [`ProcessingContext`].
+#[derive(Debug, Default)]
+pub struct ProcessingContextBuilder {
+    user_id: Option<String>,
+    job_id: Option<String>,
+    workflow_id: Option<String>,
+    messages: Option<MessageSender>,
+    cancel: Option<CancellationToken>,
+    #[cfg(feature = "http")]
+    http: Option<reqwest::Client>,
+}
+
+impl ProcessingContextBuilder {
+    /// The user the run belongs to (default `"1"`, NodeTool's local user).
+    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+    /// The job id (default: a fresh UUID).
+    pub fn job_id(mut self, id: impl Into<String>) -> Self {
+        self.job_id = Some(id.into());
+        self
+    }
+    /// The workflow id (default: empty).
+    pub fn workflow_id(mut self, id: impl Into<String>) -> Self {
+        self.workflow_id = Some(id.into());
+        self
+    }
+    /// Sends the run's messages to `sender`.
+    pub fn messages(mut self, sender: MessageSender) -> Self {
+        self.messages = Some(sender);
+        self
+    }
+    /// Uses `token` to cancel the run.
+    pub fn cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+    /// Shares this HTTP client with the nodes (default: a new client).
+    #[cfg(feature = "http")]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+    /// The context.
+    pub fn build(self) -> ProcessingContext {
+        ProcessingContext {
+            job: Arc::new(JobScope {
+                user_id: self.user_id.unwrap_or_else(|| "1".to_owned()),
+                job_id: self
+                    .job_id
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
+                workflow_id: self.workflow_id.unwrap_or_default(),
+                messages: self.messages,
+                cancel: self.cancel.unwrap_or_default(),
+                #[cfg(feature = "http")]
+                http: self.http.unwrap_or_default(),
+            }),
+            run: None,
+            node: None,
+        }
+    }
+}
+
+impl ProcessingContext {
+    /// Starts building a context.
+    pub fn builder() -> ProcessingContextBuilder {
+        ProcessingContextBuilder::default()
+    }
+
+    /// The user the run belongs to.
+    pub fn user_id(&self) -> &str {
+        &self.job.user_id
+    }
+    /// The job's id.
+    pub fn job_id(&self) -> &str {
+        &self.job.job_id
+    }
+    /// The workflow's id.
+    pub fn workflow_id(&self) -> &str {
+        &self.job.workflow_id
+    }
+    /// The token that cancels the run.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.job.cancel
+    }
+    /// Whether the run was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.job.cancel.is_cancelled()
+    }
+    /// The shared HTTP client.
+    #[cfg(feature = "http")]
+    pub fn http(&self) -> &reqwest::Client {
+        &self.job.http
+    }
+    /// Whether anyone listens to the run's messages.
+    pub fn has_listener(&self) -> bool {
+        self.job.messages.is_some()
+    }
+    /// The id of the node this context was handed to, if any.
+    pub fn node_id(&self) -> Option<&str> {
+        self.node.as_ref().map(|n| &*n.id)
+    }
+
+    /// The same job, for one run that collects its outputs in `run`.
+    pub(crate) fn for_run(&self, run: Arc<RunScope>) -> Self {
+        Self {
+            job: Arc::clone(&self.job),
+            run: Some(run),
+            node: None,
+        }
+    }
+
+    /// The same run, seen by node `id` (titled `name`).
+    pub(crate) fn for_node(&self, id: Arc<str>, name: Arc<str>) -> Self {
+        Self {
+            job: Arc::clone(&self.job),
+            run: self.run.clone(),
+            node: Some(NodeScope { id, name }),
+        }
+    }
+
+    /// Records `value` as a result of the run's output `name` (an output node's job): it joins
+    /// the run's result (a consecutive duplicate is kept once, as NodeTool does) and an
+    /// `output_update` is posted.
+    pub async fn record_output(&self, name: &str, value: Value) {
+        if let Some(run) = &self.run {
+            let mut outputs = run.outputs.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = outputs
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(values) = entry {
+                if values.last() != Some(&value) {
+                    values.push(value.clone());
+                }
+            }
+        }
+        let Some(node) = &self.node else { return };
+        self.post_with(|| {
+            let name: Arc<str> = Arc::from(name);
+            ProcessingMessage::OutputUpdate(OutputUpdate {
+                node_id: Arc::clone(&node.id),
+                node_name: Arc::clone(&name),
+                output_name: name,
+                output_type: output_type_of(&value).to_owned(),
+                value,
+                metadata: Map::new(),
+                workflow_id: self.workflow_id_opt(),
+            })
+        })
+        .await;
+    }
+
+    /// Posts `value` as this node's preview (`preview_update`).
+    pub async fn preview(&self, value: Value) {
+        let Some(node) = &self.node else { return };
+        self.post_with(|| {
+            ProcessingMessage::PreviewUpdate(PreviewUpdate {
+                node_id: Arc::clone(&node.id),
+                value,
+            })
+        })
+        .await;
+    }
+
+    pub(crate) fn workflow_id_opt(&self) -> Option<String> {
+        (!self.job.workflow_id.is_empty()).then(|| self.job.workflow_id.clone())
+    }
+
+    /// Posts a message to the run's listener; does nothing when nobody listens.
+    pub async fn post(&self, message: ProcessingMessage) {
+        if let Some(tx) = &self.job.messages {
+            // A listener that went away simply stops receiving.
+            let _ = tx.send(message).await;
+        }
+    }
+
+    /// Posts a message built only if someone listens.
+    pub(crate) async fn post_with(&self, build: impl FnOnce() -> ProcessingMessage) {
+        if let Some(tx) = &self.job.messages {
+            let _ = tx.send(build()).await;
+        }
+    }
+
+    /// Reports this node's progress (`progress` of `total`).
+    pub async fn progress(&self, progress: i64, total: i64) {
+        let Some(node) = &self.node else { return };
+        self.post_with(|| {
+            ProcessingMessage::NodeProgress(NodeProgress {
+                node_id: Arc::clone(&node.id),
+                progress,
+                total,
+                chunk: String::new(),
+                workflow_id: self.workflow_id_opt(),
+            })
+        })
+        .await;
+    }
+
+    /// Posts a log line from this node.
+    pub async fn log(&self, severity: Severity, content: impl Into<String>) {
+        let Some(node) = &self.node else { return };
+        let content = content.into();
+        self.post_with(|| {
+            ProcessingMessage::LogUpdate(LogUpdate {
+                node_id: Arc::clone(&node.id),
+                node_name: Arc::clone(&node.name),
+                content,
+                severity,
+                workflow_id: self.workflow_id_opt(),
+            })
+        })
+        .await;
+    }
+}

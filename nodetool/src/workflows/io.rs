@@ -1,0 +1,275 @@
+//! What a node reads and writes while it runs: [`NodeInputs`], [`NodeOutputs`], the typed
+//! [`Emitter`], and the [`Outputs`] trait that names a node's outputs.
+
+use super::context::ProcessingContext;
+use super::inbox::NodeInbox;
+use super::messages::{EdgeUpdate, ProcessingMessage};
+use super::node::NodeError;
+use crate::metadata::{NodeValue, OutputSlot};
+use serde_json::{Map, Value};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// The values one firing of a node produces, by output index.
+#[derive(Debug)]
+pub enum OutputValues {
+    /// No output.
+    None,
+    /// The value of the single output (index 0).
+    One(Value),
+    /// Values of several outputs.
+    Many(Vec<(usize, Value)>),
+}
+
+/// The set of outputs of a node: one value (`output`), a struct of named outputs
+/// (`#[derive(Outputs)]`), or `()` for none.
+pub trait Outputs: Send + 'static {
+    /// The output slots, in order.
+    fn slots() -> Vec<OutputSlot>;
+    /// The values, by slot index.
+    fn into_values(self) -> OutputValues;
+}
+
+impl<T: NodeValue> Outputs for T {
+    fn slots() -> Vec<OutputSlot> {
+        vec![OutputSlot {
+            type_metadata: T::type_metadata(),
+            name: "output".to_owned(),
+            stream: false,
+        }]
+    }
+    fn into_values(self) -> OutputValues {
+        OutputValues::One(self.into_value())
+    }
+}
+
+impl Outputs for () {
+    fn slots() -> Vec<OutputSlot> {
+        Vec::new()
+    }
+    fn into_values(self) -> OutputValues {
+        OutputValues::None
+    }
+}
+
+/// One downstream connection of an output.
+#[derive(Debug)]
+pub(crate) struct Route {
+    pub(crate) inbox: Arc<NodeInbox>,
+    pub(crate) handle: usize,
+    pub(crate) edge_id: Arc<str>,
+    pub(crate) sent: u64,
+}
+
+/// Where a running node's outputs go: every edge leaving each output.
+#[derive(Debug)]
+pub struct NodeOutputs {
+    names: Arc<[String]>,
+    routes: Vec<Vec<Route>>,
+    last: Vec<Option<Value>>,
+    ctx: ProcessingContext,
+    track_last: bool,
+}
+
+impl NodeOutputs {
+    pub(crate) fn new(names: Arc<[String]>, routes: Vec<Vec<Route>>, ctx: ProcessingContext) -> Self {
+        let track_last = ctx.has_listener();
+        Self {
+            last: vec![None; names.len()],
+            names,
+            routes,
+            ctx,
+            track_last,
+        }
+    }
+
+    /// Outputs that go nowhere: for running a node on its own.
+    pub fn detached(names: &[&str]) -> Self {
+        let names: Arc<[String]> = names.iter().map(|s| (*s).to_owned()).collect();
+        Self {
+            last: vec![None; names.len()],
+            routes: names.iter().map(|_| Vec::new()).collect(),
+            names,
+            ctx: ProcessingContext::default(),
+            track_last: true,
+        }
+    }
+
+    /// The index of the output named `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// Sends `value` on output `index` to every edge leaving it, waiting while a receiver's
+    /// buffer is full.
+    pub async fn send(&mut self, index: usize, value: Value) -> Result<(), NodeError> {
+        if self.ctx.is_cancelled() {
+            return Err(NodeError::Cancelled);
+        }
+        let Some(routes) = self.routes.get_mut(index) else {
+            return Err(NodeError::failed(format!("no output with index {index}")));
+        };
+        if self.track_last {
+            if let Some(slot) = self.last.get_mut(index) {
+                *slot = Some(value.clone());
+            }
+        }
+        let n = routes.len();
+        let mut value = Some(value);
+        for (i, route) in routes.iter_mut().enumerate() {
+            let item = if i + 1 == n {
+                value.take().unwrap_or(Value::Null)
+            } else {
+                value.clone().unwrap_or(Value::Null)
+            };
+            // A receiver that has finished no longer wants items: that is not an error.
+            if route.inbox.put(route.handle, item).await.is_ok() {
+                route.sent += 1;
+                let (edge_id, counter) = (&route.edge_id, route.sent);
+                self.ctx
+                    .post_with(|| {
+                        ProcessingMessage::EdgeUpdate(EdgeUpdate {
+                            workflow_id: self.ctx.workflow_id().to_owned(),
+                            edge_id: Arc::clone(edge_id),
+                            status: "message_sent".to_owned(),
+                            counter: Some(counter),
+                        })
+                    })
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `value` on the output named `name`.
+    pub async fn send_named(&mut self, name: &str, value: Value) -> Result<(), NodeError> {
+        match self.index_of(name) {
+            Some(i) => self.send(i, value).await,
+            None => Err(NodeError::failed(format!(
+                "no output named `{name}` (outputs: {})",
+                self.names.join(", ")
+            ))),
+        }
+    }
+
+    /// Sends every value of one firing.
+    pub async fn send_all(&mut self, values: OutputValues) -> Result<(), NodeError> {
+        match values {
+            OutputValues::None => Ok(()),
+            OutputValues::One(v) => self.send(0, v).await,
+            OutputValues::Many(vs) => {
+                for (i, v) in vs {
+                    self.send(i, v).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The last value sent on each output, by name (for `node_update` results).
+    pub fn last_values(&self) -> Map<String, Value> {
+        self.names
+            .iter()
+            .zip(&self.last)
+            .filter_map(|(n, v)| v.clone().map(|v| (n.clone(), v)))
+            .collect()
+    }
+
+    /// Ends every edge leaving this node: downstream handles see end-of-stream.
+    pub(crate) async fn close(&mut self) {
+        for route in self.routes.iter().flatten() {
+            route.inbox.source_done(route.handle);
+            let edge_id = &route.edge_id;
+            self.ctx
+                .post_with(|| {
+                    ProcessingMessage::EdgeUpdate(EdgeUpdate {
+                        workflow_id: self.ctx.workflow_id().to_owned(),
+                        edge_id: Arc::clone(edge_id),
+                        status: "drained".to_owned(),
+                        counter: None,
+                    })
+                })
+                .await;
+        }
+        self.routes.iter_mut().for_each(Vec::clear);
+    }
+}
+
+/// A typed view of a node's outputs, handed to `gen_process` and `run`.
+pub struct Emitter<'a, O: Outputs> {
+    outputs: &'a mut NodeOutputs,
+    _items: PhantomData<fn(O)>,
+}
+
+impl<'a, O: Outputs> Emitter<'a, O> {
+    /// Wraps the node's outputs.
+    pub fn new(outputs: &'a mut NodeOutputs) -> Self {
+        Self {
+            outputs,
+            _items: PhantomData,
+        }
+    }
+
+    /// Emits one item (for a single output, its value; for a struct of outputs, each field).
+    pub async fn emit(&mut self, item: O) -> Result<(), NodeError> {
+        self.outputs.send_all(item.into_values()).await
+    }
+
+    /// Emits `value` on the output named `name` alone.
+    pub async fn emit_to(&mut self, name: &str, value: impl NodeValue) -> Result<(), NodeError> {
+        self.outputs.send_named(name, value.into_value()).await
+    }
+}
+
+/// A streaming-input node's inbox, addressed by handle name.
+#[derive(Debug)]
+pub struct NodeInputs {
+    inbox: Arc<NodeInbox>,
+    names: Arc<[String]>,
+}
+
+impl NodeInputs {
+    pub(crate) fn new(inbox: Arc<NodeInbox>, names: Arc<[String]>) -> Self {
+        Self { inbox, names }
+    }
+
+    fn index(&self, handle: &str) -> Result<usize, NodeError> {
+        self.names.iter().position(|n| n == handle).ok_or_else(|| {
+            NodeError::failed(format!(
+                "no input named `{handle}` (inputs: {})",
+                self.names.join(", ")
+            ))
+        })
+    }
+
+    /// The next item on any handle, in arrival order, with its handle's name; `None` once
+    /// every handle has ended.
+    pub async fn recv_any(&mut self) -> Option<(&str, Value)> {
+        let (i, v) = self.inbox.recv_any().await?;
+        Some((self.names[i].as_str(), v))
+    }
+
+    /// The next item on `handle`; `Ok(None)` once it has ended.
+    pub async fn recv(&mut self, handle: &str) -> Result<Option<Value>, NodeError> {
+        let i = self.index(handle)?;
+        Ok(self.inbox.recv(i).await)
+    }
+
+    /// The next item on `handle`, converted to `T`.
+    pub async fn recv_as<T: NodeValue>(&mut self, handle: &str) -> Result<Option<T>, NodeError> {
+        match self.recv(handle).await? {
+            None => Ok(None),
+            Some(v) => T::from_value(v)
+                .map(Some)
+                .map_err(|source| NodeError::InvalidInput {
+                    handle: handle.to_owned(),
+                    source,
+                }),
+        }
+    }
+
+    /// Whether `handle` may still deliver items.
+    pub fn has_stream(&self, handle: &str) -> bool {
+        self.index(handle).is_ok_and(|i| self.inbox.is_open(i))
+    }
+}

@@ -1,0 +1,34 @@
+//! Graphs, nodes and the runner: NodeTool's `nodetool.workflows`.
+//!
+//! Load a NodeTool graph, validate it against the registered node types, and run it:
+//!
+//! ```
+//! use nodetool::workflows::{Graph, ProcessingContext, WorkflowRunner};
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let graph = Graph::from_json_str(r#"{"nodes": [], "edges": []}"#)?;
+//! let runner = WorkflowRunner::from_graph(&graph)?;
+//! let result = runner.run(&ProcessingContext::default(), Default::default()).await?;
+//! println!("{}", result.to_json());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod actor;
+mod context;
+mod graph;
+mod inbox;
+mod io;
+pub mod messages;
+mod node;
+mod plan;
+mod registry;
+mod runner;
+
+pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
+pub use graph::{EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument};
+pub use inbox::{InboxClosed, NodeInbox};
+pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs};
+pub use node::{BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole, NodeType};
+pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
+pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};
+pub use runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};

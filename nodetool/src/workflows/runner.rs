@@ -1,0 +1,308 @@
+//! [`WorkflowRunner`]: runs a [`WorkflowPlan`], one actor per node.
+
+use super::actor::NodeActor;
+use super::context::{ProcessingContext, RunScope};
+use super::graph::Graph;
+use super::inbox::NodeInbox;
+use super::io::{NodeOutputs, Route};
+use super::messages::{JobUpdate, ProcessingMessage};
+use super::node::NodeError;
+use super::plan::{ValidationErrors, WorkflowPlan};
+use super::registry::NodeRegistry;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// NodeTool's runner keeps at most 3 items per input handle; a larger buffer lets streams
+/// flow with fewer task switches while still bounding memory.
+pub const DEFAULT_BUFFER_LIMIT: usize = 64;
+
+/// Why a run did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The graph is invalid.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// A parameter names no input node.
+    #[error("unknown parameter `{name}` (the graph's inputs: {available})")]
+    UnknownParam {
+        /// The parameter.
+        name: String,
+        /// The input names the graph has.
+        available: String,
+    },
+    /// A parameter's value does not fit its input node.
+    #[error("parameter `{name}` (input node `{node_id}`): {source}")]
+    InvalidParam {
+        /// The parameter.
+        name: String,
+        /// The input node.
+        node_id: String,
+        /// What is wrong.
+        source: NodeError,
+    },
+    /// A node failed; the run went on with what did not depend on it, then failed.
+    #[error("node `{node_id}` ({node_type}) failed: {error}")]
+    NodeFailed {
+        /// The node.
+        node_id: String,
+        /// Its type.
+        node_type: String,
+        /// What went wrong.
+        error: NodeError,
+    },
+    /// A node panicked.
+    #[error("node `{node_id}` ({node_type}) panicked")]
+    NodePanicked {
+        /// The node.
+        node_id: String,
+        /// Its type.
+        node_type: String,
+    },
+    /// The run was cancelled.
+    #[error("the run was cancelled")]
+    Cancelled,
+}
+
+/// What a completed run produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunResult {
+    /// Values that reached each output node, by output name, in order (NodeTool's job
+    /// result: a consecutive duplicate is kept once).
+    pub outputs: Map<String, Value>,
+}
+
+impl RunResult {
+    /// Every value output `name` received.
+    pub fn values(&self, name: &str) -> &[Value] {
+        match self.outputs.get(name) {
+            Some(Value::Array(values)) => values,
+            _ => &[],
+        }
+    }
+
+    /// The last value output `name` received.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values(name).last()
+    }
+
+    /// One JSON object: each output's single value, or the list of its values when it received
+    /// several.
+    pub fn to_json(&self) -> Value {
+        Value::Object(
+            self.outputs
+                .iter()
+                .map(|(name, _)| {
+                    let values = self.values(name);
+                    let v = match values {
+                        [one] => one.clone(),
+                        many => Value::Array(many.to_vec()),
+                    };
+                    (name.clone(), v)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Runs a validated graph: one actor (tokio task) per node, bounded per-handle inboxes, the
+/// NodeTool message stream on the context's listener.
+///
+/// ```
+/// use nodetool::workflows::{Graph, ProcessingContext, WorkflowRunner};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let graph = Graph::from_json_str(r#"{"nodes": [], "edges": []}"#).unwrap();
+/// let runner = WorkflowRunner::from_graph(&graph).unwrap();
+/// let result = runner.run(&ProcessingContext::default(), Default::default()).await.unwrap();
+/// assert!(result.outputs.is_empty());
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct WorkflowRunner {
+    plan: Arc<WorkflowPlan>,
+    buffer_limit: usize,
+}
+
+impl WorkflowRunner {
+    /// A runner for a validated plan.
+    pub fn new(plan: WorkflowPlan) -> Self {
+        Self {
+            plan: Arc::new(plan),
+            buffer_limit: DEFAULT_BUFFER_LIMIT,
+        }
+    }
+
+    /// Validates `graph` against every registered node type.
+    pub fn from_graph(graph: &Graph) -> Result<Self, ValidationErrors> {
+        WorkflowPlan::new(graph, NodeRegistry::global()).map(Self::new)
+    }
+
+    /// Sets how many items each input handle buffers before its producers wait.
+    pub fn buffer_limit(mut self, limit: usize) -> Self {
+        self.buffer_limit = limit.max(1);
+        self
+    }
+
+    /// The plan this runner runs.
+    pub fn plan(&self) -> &WorkflowPlan {
+        &self.plan
+    }
+
+    /// Runs the workflow once with `params` (input node name → value).
+    ///
+    /// Posts `job_update` `running`, then node, edge and output messages, then `completed`,
+    /// `failed` or `cancelled`.
+    pub async fn run(&self, ctx: &ProcessingContext, params: Map<String, Value>) -> Result<RunResult, RunError> {
+        let run_scope = Arc::new(RunScope::default());
+        let ctx = ctx.for_run(Arc::clone(&run_scope));
+        let actors = self.build_actors(&ctx, params)?;
+        self.post_job(&ctx, "running", None, None).await;
+        let mut tasks = JoinSet::new();
+        let inboxes: Vec<Arc<NodeInbox>> = actors.iter().map(|a| Arc::clone(&a.inbox)).collect();
+        let mut task_nodes = std::collections::HashMap::with_capacity(actors.len());
+        for (i, actor) in actors.into_iter().enumerate() {
+            let handle = tasks.spawn(async move { (i, actor.run().await) });
+            task_nodes.insert(handle.id(), i);
+        }
+        let cancel = ctx.cancellation_token().clone();
+        let mut failure: Option<RunError> = None;
+        loop {
+            let joined = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    tasks.abort_all();
+                    inboxes.iter().for_each(|inbox| inbox.close());
+                    while tasks.join_next().await.is_some() {}
+                    self.post_job(&ctx, "cancelled", None, None).await;
+                    return Err(RunError::Cancelled);
+                }
+                joined = tasks.join_next() => joined,
+            };
+            let Some(joined) = joined else { break };
+            let error = match joined {
+                Ok((_, Ok(()))) => continue,
+                Ok((_, Err(NodeError::Cancelled))) if cancel.is_cancelled() => continue,
+                Ok((i, Err(error))) => {
+                    let node = &self.plan.nodes[i];
+                    RunError::NodeFailed {
+                        node_id: node.id.to_string(),
+                        node_type: node.node_type.to_string(),
+                        error,
+                    }
+                }
+                Err(join_error) => {
+                    let (id, ty) = match task_nodes.get(&join_error.id()).map(|&i| &self.plan.nodes[i]) {
+                        Some(node) => (node.id.to_string(), node.node_type.to_string()),
+                        None => ("?".to_owned(), "?".to_owned()),
+                    };
+                    RunError::NodePanicked { node_id: id, node_type: ty }
+                }
+            };
+            failure.get_or_insert(error);
+        }
+        if cancel.is_cancelled() {
+            self.post_job(&ctx, "cancelled", None, None).await;
+            return Err(RunError::Cancelled);
+        }
+        match failure {
+            Some(error) => {
+                self.post_job(&ctx, "failed", None, Some(error.to_string())).await;
+                Err(error)
+            }
+            None => {
+                let outputs = run_scope.take_outputs();
+                self.post_job(&ctx, "completed", Some(outputs.clone()), None).await;
+                Ok(RunResult { outputs })
+            }
+        }
+    }
+
+    fn build_actors(&self, ctx: &ProcessingContext, mut params: Map<String, Value>) -> Result<Vec<NodeActor>, RunError> {
+        let nodes = &self.plan.nodes;
+        let inboxes: Vec<Arc<NodeInbox>> = nodes
+            .iter()
+            .map(|n| {
+                let sources: Vec<usize> = n.inputs.iter().map(|i| i.sources).collect();
+                Arc::new(NodeInbox::new(&sources, self.buffer_limit))
+            })
+            .collect();
+        let mut actors = Vec::with_capacity(nodes.len());
+        for (i, plan) in nodes.iter().enumerate() {
+            let mut node = (plan.descriptor.create)();
+            for (index, value) in &plan.data {
+                // Checked when the plan was made: this cannot fail for a valid plan.
+                node.set_input(*index, value.clone())
+                    .map_err(|error| RunError::NodeFailed {
+                        node_id: plan.id.to_string(),
+                        node_type: plan.node_type.to_string(),
+                        error,
+                    })?;
+            }
+            if let Some((name, value)) = plan
+                .param_name
+                .as_ref()
+                .and_then(|name| params.remove_entry(name.as_str()))
+            {
+                let index = plan.input_names.iter().position(|n| n == "value");
+                match index {
+                    Some(index) => node.set_input(index, value).map_err(|source| RunError::InvalidParam {
+                        name,
+                        node_id: plan.id.to_string(),
+                        source,
+                    })?,
+                    None => {
+                        return Err(RunError::InvalidParam {
+                            name,
+                            node_id: plan.id.to_string(),
+                            source: NodeError::failed("the input node has no `value` property"),
+                        })
+                    }
+                }
+            }
+            let node_ctx = ctx.for_node(Arc::clone(&plan.id), Arc::clone(&plan.title));
+            let routes = plan
+                .routes
+                .iter()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| Route {
+                            inbox: Arc::clone(&inboxes[r.target]),
+                            handle: r.handle,
+                            edge_id: Arc::clone(&r.edge_id),
+                            sent: 0,
+                        })
+                        .collect()
+                })
+                .collect();
+            actors.push(NodeActor {
+                plan: Arc::clone(plan),
+                node,
+                inbox: Arc::clone(&inboxes[i]),
+                outputs: NodeOutputs::new(Arc::clone(&plan.output_names), routes, node_ctx.clone()),
+                ctx: node_ctx,
+            });
+        }
+        if let Some(name) = params.keys().next() {
+            let available: Vec<&str> = self.plan.param_names().collect();
+            return Err(RunError::UnknownParam {
+                name: name.clone(),
+                available: if available.is_empty() { "none".into() } else { available.join(", ") },
+            });
+        }
+        Ok(actors)
+    }
+
+    async fn post_job(&self, ctx: &ProcessingContext, status: &str, result: Option<Map<String, Value>>, error: Option<String>) {
+        ctx.post_with(|| {
+            ProcessingMessage::JobUpdate(JobUpdate {
+                status: status.to_owned(),
+                job_id: Some(ctx.job_id().to_owned()),
+                workflow_id: ctx.workflow_id_opt(),
+                message: None,
+                result,
+                error,
+            })
+        })
+        .await;
+    }
+}
