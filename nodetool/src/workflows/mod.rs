@@ -31,4 +31,5 @@ pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs};
 pub use node::{BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole, NodeType};
 pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
 pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};
+pub use tokio_util::sync::CancellationToken;
 pub use runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
