@@ -1,7 +1,7 @@
 //! [`WorkflowPlan`]: a graph checked against the registry and laid out for the runner.
 
 use super::graph::{EdgeType, Graph, SyncMode};
-use super::node::{NodeDescriptor, NodeRole};
+use super::node::{NodeDescriptor, NodeError, NodeRole};
 use super::registry::{is_empty, CreateNodeError, NodeRegistry};
 use crate::metadata::{NodeMetadata, TypeMetadata};
 use serde_json::Value;
@@ -366,7 +366,10 @@ impl<'g> Planner<'g> {
         for (node, descriptor, _) in &nodes {
             if let Err(e) = self.registry.create(node) {
                 let message = match e {
-                    CreateNodeError::UnknownType { node_type } => format!("unknown node type `{node_type}`"),
+                    CreateNodeError::InvalidProperty {
+                        property,
+                        source: NodeError::InvalidInput { source, .. },
+                    } => format!("property `{property}`: {source}"),
                     other => other.to_string(),
                 };
                 self.errors.push(ValidationError::InvalidProperty {
