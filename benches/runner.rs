@@ -1,1 +1,222 @@
-fn main() {}
+//! The dynamic runner on the reference workloads of `../shared/peer/bench_runner.py`:
+//! a chain of N `lib.math.Add`, a fan-out/fan-in of width N, and K items streamed through
+//! three pass-through nodes. `cargo bench --bench runner`; figures are in BENCHMARKS.md.
+
+use divan::{AllocProfiler, Bencher};
+use nodetool::prelude::*;
+use nodetool::workflows::{GraphEdge, GraphNode};
+use serde_json::{json, Map, Value};
+
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
+
+fn main() {
+    nodetool_std_nodes::link();
+    divan::main();
+}
+
+/// Emits 0..count.
+#[node(namespace = "bench", streaming_output)]
+pub struct Source {
+    /// How many items.
+    #[input(default = 0)]
+    pub count: i64,
+}
+impl Source {
+    async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
+        for i in 0..self.count {
+            out.emit(i).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Passes every item through.
+#[node(namespace = "bench", streaming_input)]
+pub struct Pass {
+    /// Items.
+    #[input(default = Value::Null)]
+    pub value: Value,
+}
+impl Pass {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, Value>,
+    ) -> Result<()> {
+        while let Some((_, v)) = inputs.recv_any().await {
+            out.emit(v).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts the items.
+#[node(namespace = "bench", streaming_input)]
+pub struct Count {
+    /// Items.
+    #[input(default = Value::Null)]
+    pub value: Value,
+}
+impl Count {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, i64>,
+    ) -> Result<()> {
+        let mut n = 0;
+        while inputs.recv_any().await.is_some() {
+            n += 1;
+        }
+        out.emit(n).await?;
+        Ok(())
+    }
+}
+
+/// Sums a list.
+#[node(namespace = "bench")]
+pub async fn sum(#[input(default)] values: Vec<f64>) -> f64 {
+    values.iter().sum()
+}
+
+fn node(id: String, node_type: &str, data: Value) -> GraphNode {
+    GraphNode::new(id, node_type, data.as_object().cloned().unwrap_or_default())
+}
+
+fn edge(s: &str, t: &str, th: &str) -> GraphEdge {
+    let mut e = GraphEdge::new(s, "output", t, th);
+    e.id = Some(format!("{s}-{t}-{th}"));
+    e
+}
+
+/// c → a0 → a1 → … → a(n-1) → out; the result is 1 + n.
+pub fn chain(n: usize) -> (Graph, f64) {
+    let mut g = Graph::default();
+    g.nodes.push(node(
+        "c".into(),
+        "nodetool.constant.Float",
+        json!({"value": 1.0}),
+    ));
+    let mut prev = "c".to_owned();
+    for i in 0..n {
+        let id = format!("a{i}");
+        g.nodes
+            .push(node(id.clone(), "lib.math.Add", json!({"b": 1.0})));
+        g.edges.push(edge(&prev, &id, "a"));
+        prev = id;
+    }
+    g.nodes.push(node(
+        "out".into(),
+        "nodetool.output.Output",
+        json!({"name": "out"}),
+    ));
+    g.edges.push(edge(&prev, "out", "value"));
+    (g, 1.0 + n as f64)
+}
+
+/// c → n × Add → sum → out; the result is 2n.
+pub fn fanout(n: usize) -> (Graph, f64) {
+    let mut g = Graph::default();
+    g.nodes.push(node(
+        "c".into(),
+        "nodetool.constant.Float",
+        json!({"value": 1.0}),
+    ));
+    g.nodes.push(node("sum".into(), "bench.Sum", json!({})));
+    g.nodes.push(node(
+        "out".into(),
+        "nodetool.output.Output",
+        json!({"name": "out"}),
+    ));
+    g.edges.push(edge("sum", "out", "value"));
+    for i in 0..n {
+        let id = format!("a{i}");
+        g.nodes
+            .push(node(id.clone(), "lib.math.Add", json!({"b": 1.0})));
+        g.edges.push(edge("c", &id, "a"));
+        g.edges.push(edge(&id, "sum", "values"));
+    }
+    (g, 2.0 * n as f64)
+}
+
+/// src(k) → p1 → p2 → p3 → count → out; the result is k.
+pub fn stream(k: usize) -> (Graph, f64) {
+    let mut g = Graph::default();
+    g.nodes
+        .push(node("src".into(), "bench.Source", json!({"count": k})));
+    for p in ["p1", "p2", "p3"] {
+        g.nodes.push(node(p.into(), "bench.Pass", json!({})));
+    }
+    g.nodes.push(node("cnt".into(), "bench.Count", json!({})));
+    g.nodes.push(node(
+        "out".into(),
+        "nodetool.output.Output",
+        json!({"name": "out"}),
+    ));
+    g.edges.push(edge("src", "p1", "value"));
+    g.edges.push(edge("p1", "p2", "value"));
+    g.edges.push(edge("p2", "p3", "value"));
+    g.edges.push(edge("p3", "cnt", "value"));
+    g.edges.push(edge("cnt", "out", "value"));
+    (g, k as f64)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn bench_graph(bencher: Bencher, (graph, expected): (Graph, f64), with_listener: bool) {
+    let rt = runtime();
+    let runner = WorkflowRunner::from_graph(&graph).expect("valid bench graph");
+    let check = |result: RunResult| {
+        let got = result.get("out").and_then(Value::as_f64);
+        assert_eq!(got, Some(expected), "wrong benchmark result");
+    };
+    bencher.bench_local(|| {
+        rt.block_on(async {
+            if with_listener {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+                let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+                let ctx = ProcessingContext::builder().messages(tx).build();
+                let result = runner.run(&ctx, Map::new()).await.expect("run");
+                drop(ctx);
+                drain.await.expect("drain");
+                check(result);
+            } else {
+                let ctx = ProcessingContext::default();
+                check(runner.run(&ctx, Map::new()).await.expect("run"));
+            }
+        })
+    });
+}
+
+#[divan::bench(args = [10, 100, 1000, 10000], sample_count = 20)]
+fn chain_add(bencher: Bencher, n: usize) {
+    bench_graph(bencher, chain(n), false);
+}
+
+#[divan::bench(args = [10, 100, 1000, 10000], sample_count = 20)]
+fn fanout_add(bencher: Bencher, n: usize) {
+    bench_graph(bencher, fanout(n), false);
+}
+
+#[divan::bench(args = [1000, 100000], sample_count = 10)]
+fn stream3(bencher: Bencher, k: usize) {
+    bench_graph(bencher, stream(k), false);
+}
+
+#[divan::bench(args = [100, 1000], sample_count = 20)]
+fn chain_add_with_messages(bencher: Bencher, n: usize) {
+    bench_graph(bencher, chain(n), true);
+}
+
+#[divan::bench(args = [1000, 100000], sample_count = 10)]
+fn stream3_with_messages(bencher: Bencher, k: usize) {
+    bench_graph(bencher, stream(k), true);
+}

@@ -24,7 +24,10 @@ impl WordCount {
 
 /// Adds an exclamation mark, `times` times.
 #[node(namespace = "example.text")]
-pub async fn exclaim(#[input(default = "")] text: String, #[input(default = 1, min = 0, max = 10)] times: i64) -> String {
+pub async fn exclaim(
+    #[input(default = "")] text: String,
+    #[input(default = 1, min = 0, max = 10)] times: i64,
+) -> String {
     format!("{text}{}", "!".repeat(usize::try_from(times).unwrap_or(0)))
 }
 
@@ -40,16 +43,30 @@ fn edge(source: &str, target: &str, handle: &str) -> GraphEdge {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     nodetool_std_nodes::link();
-    let text = std::env::args().nth(1).unwrap_or_else(|| "hello world from nodetool".to_owned());
+    let text = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "hello world from nodetool".to_owned());
 
     let graph = Graph {
         nodes: vec![
-            node("text", "nodetool.input.StringInput", json!({"name": "text"})),
+            node(
+                "text",
+                "nodetool.input.StringInput",
+                json!({"name": "text"}),
+            ),
             node("upper", "nodetool.text.ToUppercase", json!({})),
             node("loud", "example.text.Exclaim", json!({"times": 3})),
             node("count", "example.text.WordCount", json!({})),
-            node("out_text", "nodetool.output.Output", json!({"name": "shout"})),
-            node("out_count", "nodetool.output.Output", json!({"name": "words"})),
+            node(
+                "out_text",
+                "nodetool.output.Output",
+                json!({"name": "shout"}),
+            ),
+            node(
+                "out_count",
+                "nodetool.output.Output",
+                json!({"name": "words"}),
+            ),
         ],
         edges: vec![
             edge("text", "upper", "text"),
@@ -65,8 +82,12 @@ async fn main() -> anyhow::Result<()> {
         while let Some(message) = rx.recv().await {
             match message {
                 ProcessingMessage::JobUpdate(u) => eprintln!("job      {}", u.status),
-                ProcessingMessage::NodeUpdate(u) => eprintln!("node     {:<10} {}", u.node_id, u.status),
-                ProcessingMessage::OutputUpdate(u) => eprintln!("output   {:<10} {}", u.output_name, u.value),
+                ProcessingMessage::NodeUpdate(u) => {
+                    eprintln!("node     {:<10} {}", u.node_id, u.status)
+                }
+                ProcessingMessage::OutputUpdate(u) => {
+                    eprintln!("output   {:<10} {}", u.output_name, u.value)
+                }
                 _ => {}
             }
         }

@@ -46,7 +46,7 @@ async fn run() -> anyhow::Result<Value> {
     nodetool_std_nodes::link();
     let (file, params) = parse_args(std::env::args().skip(1))?;
     let graph = Graph::from_path(&file)?;
-    let runner = WorkflowRunner::from_graph(&graph).with_context(|| format!("{file}"))?;
+    let runner = WorkflowRunner::from_graph(&graph).with_context(|| file.clone())?;
 
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let progress = tokio::spawn(async move {
@@ -60,7 +60,9 @@ async fn run() -> anyhow::Result<Value> {
                     Some(e) => eprintln!("node {} ({}) {}: {e}", u.node_id, u.node_type, u.status),
                     None => eprintln!("node {} ({}) {}", u.node_id, u.node_type, u.status),
                 },
-                ProcessingMessage::NodeProgress(p) => eprintln!("node {} {}/{}", p.node_id, p.progress, p.total),
+                ProcessingMessage::NodeProgress(p) => {
+                    eprintln!("node {} {}/{}", p.node_id, p.progress, p.total)
+                }
                 ProcessingMessage::LogUpdate(l) => eprintln!("log {}: {}", l.node_id, l.content),
                 _ => {}
             }

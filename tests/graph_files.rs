@@ -17,7 +17,10 @@ async fn a_graph_saved_by_python_nodetool_runs_unchanged() {
     let mut params = Map::new();
     params.insert("text".into(), json!("hello"));
     let (result, _) = run_collecting(&graph, params).await;
-    assert_eq!(result.unwrap().get("result"), Some(&json!("Test output: hello")));
+    assert_eq!(
+        result.unwrap().get("result"),
+        Some(&json!("Test output: hello"))
+    );
 }
 
 #[tokio::test]
@@ -28,7 +31,9 @@ async fn math_chain_with_a_parameter_and_a_comment() {
     let (result, messages) = run_collecting(&graph, params).await;
     assert_eq!(result.unwrap().to_json(), json!({"root": 6.0}));
     assert!(
-        messages.iter().all(|m| !serde_json::to_string(m).unwrap().contains("\"note\"")),
+        messages
+            .iter()
+            .all(|m| !serde_json::to_string(m).unwrap().contains("\"note\"")),
         "the comment node must not run"
     );
 }
@@ -38,7 +43,11 @@ async fn a_preview_node_posts_preview_updates() {
     let graph = Graph {
         nodes: vec![
             node("c", "nodetool.constant.String", json!({"value": "look"})),
-            node("p", "nodetool.workflows.base_node.Preview", json!({"name": "peek"})),
+            node(
+                "p",
+                "nodetool.workflows.base_node.Preview",
+                json!({"name": "peek"}),
+            ),
         ],
         edges: vec![edge("c", "output", "p", "value")],
     };
@@ -49,7 +58,10 @@ async fn a_preview_node_posts_preview_updates() {
         .map(|m| serde_json::to_value(m).unwrap())
         .filter(|m| m["type"] == "preview_update")
         .collect();
-    assert_eq!(previews, vec![json!({"type": "preview_update", "node_id": "p", "value": "look"})]);
+    assert_eq!(
+        previews,
+        vec![json!({"type": "preview_update", "node_id": "p", "value": "look"})]
+    );
 }
 
 #[test]

@@ -16,17 +16,26 @@ fn problems(graph: &Graph) -> Vec<ValidationError> {
 
 #[test]
 fn unknown_node_types_are_named() {
-    let graph = Graph { nodes: vec![node("n1", "no.such.Node", json!({}))], edges: vec![] };
+    let graph = Graph {
+        nodes: vec![node("n1", "no.such.Node", json!({}))],
+        edges: vec![],
+    };
     assert_eq!(
         problems(&graph),
-        vec![ValidationError::UnknownNodeType { node_id: "n1".into(), node_type: "no.such.Node".into() }]
+        vec![ValidationError::UnknownNodeType {
+            node_id: "n1".into(),
+            node_type: "no.such.Node".into()
+        }]
     );
 }
 
 #[test]
 fn unknown_handles_list_what_exists() {
     let graph = Graph {
-        nodes: vec![node("a", "nodetool.constant.Integer", json!({})), node("b", "lib.math.Add", json!({}))],
+        nodes: vec![
+            node("a", "nodetool.constant.Integer", json!({})),
+            node("b", "lib.math.Add", json!({})),
+        ],
         edges: vec![edge("a", "result", "b", "a"), edge("a", "output", "b", "c")],
     };
     let errors: Vec<String> = problems(&graph).iter().map(ToString::to_string).collect();
@@ -42,7 +51,10 @@ fn unknown_handles_list_what_exists() {
 #[test]
 fn type_mismatches_name_both_ends() {
     let graph = Graph {
-        nodes: vec![node("s", "nodetool.constant.String", json!({})), node("b", "lib.math.Sqrt", json!({}))],
+        nodes: vec![
+            node("s", "nodetool.constant.String", json!({})),
+            node("b", "lib.math.Sqrt", json!({})),
+        ],
         edges: vec![edge("s", "output", "b", "x")],
     };
     assert_eq!(
@@ -59,27 +71,49 @@ fn cycles_name_their_nodes() {
             node("b", "lib.math.Add", json!({})),
             node("c", "lib.math.Add", json!({})),
         ],
-        edges: vec![edge("a", "output", "b", "a"), edge("b", "output", "c", "a"), edge("c", "output", "a", "a")],
+        edges: vec![
+            edge("a", "output", "b", "a"),
+            edge("b", "output", "c", "a"),
+            edge("c", "output", "a", "a"),
+        ],
     };
-    assert_eq!(problems(&graph), vec![ValidationError::Cycle { nodes: vec!["a".into(), "b".into(), "c".into(), "a".into()] }]);
+    assert_eq!(
+        problems(&graph),
+        vec![ValidationError::Cycle {
+            nodes: vec!["a".into(), "b".into(), "c".into(), "a".into()]
+        }]
+    );
 }
 
 #[test]
 fn required_inputs_need_a_value_or_an_edge() {
-    let graph = Graph { nodes: vec![node("n", "test.Needs", json!({}))], edges: vec![] };
+    let graph = Graph {
+        nodes: vec![node("n", "test.Needs", json!({}))],
+        edges: vec![],
+    };
     assert_eq!(
         problems(&graph)[0].to_string(),
         "node `n` (test.Needs): required input `text` has no value and no edge"
     );
     // A value or an edge satisfies it.
     nodetool_std_nodes::link();
-    let ok = Graph { nodes: vec![node("n", "test.Needs", json!({"text": "hi"}))], edges: vec![] };
+    let ok = Graph {
+        nodes: vec![node("n", "test.Needs", json!({"text": "hi"}))],
+        edges: vec![],
+    };
     assert!(WorkflowPlan::new(&ok, NodeRegistry::global()).is_ok());
 }
 
 #[test]
 fn property_values_must_fit_their_type() {
-    let graph = Graph { nodes: vec![node("n", "nodetool.constant.Integer", json!({"value": "seven"}))], edges: vec![] };
+    let graph = Graph {
+        nodes: vec![node(
+            "n",
+            "nodetool.constant.Integer",
+            json!({"value": "seven"}),
+        )],
+        edges: vec![],
+    };
     assert_eq!(
         problems(&graph)[0].to_string(),
         "node `n` (nodetool.constant.Integer): property `value`: expected int, got string \"seven\""
@@ -98,7 +132,11 @@ fn several_edges_into_a_scalar_input_are_rejected() {
     };
     assert_eq!(
         problems(&graph),
-        vec![ValidationError::MultipleEdgesIntoNonList { node_id: "s".into(), handle: "x".into(), count: 2 }]
+        vec![ValidationError::MultipleEdgesIntoNonList {
+            node_id: "s".into(),
+            handle: "x".into(),
+            count: 2
+        }]
     );
 }
 
@@ -125,20 +163,37 @@ fn input_nodes_need_unique_names() {
 #[test]
 fn edges_to_missing_nodes_and_duplicate_ids_are_reported_together() {
     let graph = Graph {
-        nodes: vec![node("a", "lib.math.Add", json!({})), node("a", "lib.math.Add", json!({}))],
+        nodes: vec![
+            node("a", "lib.math.Add", json!({})),
+            node("a", "lib.math.Add", json!({})),
+        ],
         edges: vec![edge("a", "output", "ghost", "a")],
     };
     let errors = problems(&graph);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert_eq!(errors[0], ValidationError::DuplicateNodeId { node_id: "a".into() });
-    assert_eq!(errors[1], ValidationError::UnknownEdgeNode { edge: "a-ghost-a".into(), node_id: "ghost".into() });
+    assert_eq!(
+        errors[0],
+        ValidationError::DuplicateNodeId {
+            node_id: "a".into()
+        }
+    );
+    assert_eq!(
+        errors[1],
+        ValidationError::UnknownEdgeNode {
+            edge: "a-ghost-a".into(),
+            node_id: "ghost".into()
+        }
+    );
 }
 
 #[test]
 fn malformed_json_reports_line_and_column() {
-    let err = Graph::from_json_str("{\n  \"nodes\": [\n    {\"id\": \"a\",, }\n  ]\n}").unwrap_err();
+    let err =
+        Graph::from_json_str("{\n  \"nodes\": [\n    {\"id\": \"a\",, }\n  ]\n}").unwrap_err();
     match &err {
-        GraphParseError::Json { line, column, .. } => assert_eq!((*line, *column), (3, 16), "{err}"),
+        GraphParseError::Json { line, column, .. } => {
+            assert_eq!((*line, *column), (3, 16), "{err}")
+        }
         other => panic!("expected a JSON error, got {other}"),
     }
 }
@@ -150,7 +205,9 @@ fn all_problems_print_one_per_line() {
         edges: vec![],
     };
     nodetool_std_nodes::link();
-    let text = WorkflowPlan::new(&graph, NodeRegistry::global()).unwrap_err().to_string();
+    let text = WorkflowPlan::new(&graph, NodeRegistry::global())
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         text,
         "invalid graph (2 problems):\n  - node `x`: unknown node type `no.A`\n  - node `y`: unknown node type `no.B`"

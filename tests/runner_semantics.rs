@@ -59,14 +59,21 @@ async fn a_tiny_buffer_still_delivers_everything() {
         ],
     };
     let runner = WorkflowRunner::from_graph(&graph).unwrap().buffer_limit(1);
-    let result = tokio::time::timeout(Duration::from_secs(20), runner.run(&ProcessingContext::default(), Map::new()))
-        .await
-        .expect("hang guard")
-        .unwrap();
+    let result = tokio::time::timeout(
+        Duration::from_secs(20),
+        runner.run(&ProcessingContext::default(), Map::new()),
+    )
+    .await
+    .expect("hang guard")
+    .unwrap();
     assert_eq!(result.get("count"), Some(&json!(300)));
 }
 
-fn two_input_graph(sync_mode: SyncMode, a: nodetool::workflows::GraphNode, b: nodetool::workflows::GraphNode) -> Graph {
+fn two_input_graph(
+    sync_mode: SyncMode,
+    a: nodetool::workflows::GraphNode,
+    b: nodetool::workflows::GraphNode,
+) -> Graph {
     let mut pair = node("pair", "test.Pair", json!({}));
     pair.sync_mode = sync_mode;
     Graph {
@@ -98,7 +105,10 @@ async fn zip_all_reuses_a_sticky_non_streaming_value() {
         node("b", "nodetool.constant.Integer", json!({"value": 7})),
     );
     let result = run(&graph).await.unwrap();
-    assert_eq!(result.values("seen"), &[json!("0,7"), json!("1,7"), json!("2,7")]);
+    assert_eq!(
+        result.values("seen"),
+        &[json!("0,7"), json!("1,7"), json!("2,7")]
+    );
 }
 
 #[tokio::test]
@@ -112,7 +122,11 @@ async fn on_any_fires_once_all_have_a_value_then_on_every_arrival() {
     let seen = result.values("seen");
     // Every firing sees a = 7 and the latest b; b's items arrive in order.
     assert_eq!(seen.last(), Some(&json!("7,2")));
-    assert!(seen.iter().all(|v| v.as_str().is_some_and(|s| s.starts_with("7,"))), "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|v| v.as_str().is_some_and(|s| s.starts_with("7,"))),
+        "{seen:?}"
+    );
     assert!(!seen.is_empty() && seen.len() <= 3, "{seen:?}");
 }
 
@@ -157,7 +171,10 @@ async fn a_stream_into_a_list_input_is_collected() {
             node("sum", "test.SumList", json!({})),
             out("o", "total"),
         ],
-        edges: vec![edge("src", "output", "sum", "values"), edge("sum", "output", "o", "value")],
+        edges: vec![
+            edge("src", "output", "sum", "values"),
+            edge("sum", "output", "o", "value"),
+        ],
     };
     assert_eq!(run(&graph).await.unwrap().get("total"), Some(&json!(10.0)));
 }
@@ -197,7 +214,10 @@ async fn a_failing_node_fails_the_job_without_hanging_and_side_paths_complete() 
     let side_output = messages
         .iter()
         .any(|m| matches!(m, ProcessingMessage::OutputUpdate(o) if &*o.output_name == "side" && o.value == json!(5)));
-    assert!(side_output, "the independent path should still deliver its output");
+    assert!(
+        side_output,
+        "the independent path should still deliver its output"
+    );
     match messages.last() {
         Some(ProcessingMessage::JobUpdate(u)) => {
             assert_eq!(u.status, "failed");
@@ -217,11 +237,17 @@ async fn cancelling_stops_every_actor_promptly() {
             node("h", "test.Hang", json!({})),
             out("o", "x"),
         ],
-        edges: vec![edge("src", "output", "p", "value"), edge("h", "output", "o", "value")],
+        edges: vec![
+            edge("src", "output", "p", "value"),
+            edge("h", "output", "o", "value"),
+        ],
     };
     let token = nodetool::workflows::CancellationToken::new();
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let ctx = ProcessingContext::builder().cancellation(token.clone()).messages(tx).build();
+    let ctx = ProcessingContext::builder()
+        .cancellation(token.clone())
+        .messages(tx)
+        .build();
     let runner = WorkflowRunner::from_graph(&graph).unwrap();
     let canceller = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -254,15 +280,27 @@ async fn the_message_stream_has_nodetool_shapes_and_order() {
             node("add", "lib.math.Add", json!({"b": 3})),
             out("o", "sum"),
         ],
-        edges: vec![edge("a", "output", "add", "a"), edge("add", "output", "o", "value")],
+        edges: vec![
+            edge("a", "output", "add", "a"),
+            edge("add", "output", "o", "value"),
+        ],
     };
     let (result, messages) = run_collecting(&graph, Map::new()).await;
     assert_eq!(result.unwrap().get("sum"), Some(&json!(5)));
-    let json: Vec<Value> = messages.iter().map(|m| serde_json::to_value(m).unwrap()).collect();
-    assert_eq!(json.first().map(|m| m["type"].clone()), Some(json!("job_update")));
+    let json: Vec<Value> = messages
+        .iter()
+        .map(|m| serde_json::to_value(m).unwrap())
+        .collect();
+    assert_eq!(
+        json.first().map(|m| m["type"].clone()),
+        Some(json!("job_update"))
+    );
     assert_eq!(json[0]["status"], "running");
     let last = json.last().unwrap();
-    assert_eq!((last["type"].as_str(), last["status"].as_str()), (Some("job_update"), Some("completed")));
+    assert_eq!(
+        (last["type"].as_str(), last["status"].as_str()),
+        (Some("job_update"), Some("completed"))
+    );
     assert_eq!(last["result"], json!({"sum": [5]}));
     let add_updates: Vec<&str> = json
         .iter()
@@ -270,12 +308,26 @@ async fn the_message_stream_has_nodetool_shapes_and_order() {
         .filter_map(|m| m["status"].as_str())
         .collect();
     assert_eq!(add_updates, ["running", "completed"]);
-    let completed = json.iter().find(|m| m["type"] == "node_update" && m["node_id"] == "add" && m["status"] == "completed").unwrap();
+    let completed = json
+        .iter()
+        .find(|m| m["type"] == "node_update" && m["node_id"] == "add" && m["status"] == "completed")
+        .unwrap();
     assert_eq!(completed["result"], json!({"output": 5}));
     assert_eq!(completed["node_type"], "lib.math.Add");
-    assert!(json.iter().any(|m| m["type"] == "edge_update" && m["edge_id"] == "a-add-a" && m["status"] == "message_sent" && m["counter"] == 1));
-    assert!(json.iter().any(|m| m["type"] == "edge_update" && m["edge_id"] == "a-add-a" && m["status"] == "drained"));
+    assert!(json.iter().any(|m| m["type"] == "edge_update"
+        && m["edge_id"] == "a-add-a"
+        && m["status"] == "message_sent"
+        && m["counter"] == 1));
+    assert!(json.iter().any(|m| m["type"] == "edge_update"
+        && m["edge_id"] == "a-add-a"
+        && m["status"] == "drained"));
     let output = json.iter().find(|m| m["type"] == "output_update").unwrap();
-    assert_eq!((output["output_name"].as_str(), output["output_type"].as_str()), (Some("sum"), Some("int")));
+    assert_eq!(
+        (
+            output["output_name"].as_str(),
+            output["output_type"].as_str()
+        ),
+        (Some("sum"), Some("int"))
+    );
     assert_eq!(output["workflow_id"], "wf");
 }

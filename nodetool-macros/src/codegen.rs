@@ -57,7 +57,10 @@ fn fn_node(f: &ItemFn, node: &FnNode) -> TokenStream {
     let output = &node.output;
     let field_defs = model.fields.iter().map(|field| {
         let (name, ty) = (&field.ident, &field.ty);
-        let doc = field.doc.clone().unwrap_or_else(|| format!("Input `{name}`."));
+        let doc = field
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("Input `{name}`."));
         quote!(#[doc = #doc] pub #name: #ty)
     });
     let args = model.fields.iter().map(|field| {
@@ -119,12 +122,19 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let class_name = opts.name.clone().unwrap_or_else(|| ident.to_string());
     let node_type = format!("{}.{}", model.namespace, class_name);
     let namespace = &model.namespace;
-    let title = opts.title.clone().unwrap_or_else(|| title_from_class(&class_name));
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| title_from_class(&class_name));
     let description = &model.description;
     let layout = opts.layout.clone().unwrap_or_else(|| "default".to_owned());
     let nt = quote!(::nodetool);
 
-    let slots: Vec<_> = model.fields.iter().map(|f| format_ident!("__in_{}", f.ident)).collect();
+    let slots: Vec<_> = model
+        .fields
+        .iter()
+        .map(|f| format_ident!("__in_{}", f.ident))
+        .collect();
     let tys: Vec<_> = model.fields.iter().map(|f| &f.ty).collect();
     let names: Vec<_> = model.fields.iter().map(|f| &f.ident).collect();
     let name_strs: Vec<String> = names.iter().map(ToString::to_string).collect();
@@ -188,7 +198,8 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
         Role::Input | Role::Output => vec!["name".into(), "value".into()],
         _ => name_strs.clone(),
     };
-    let (cacheable, requires_gpu, expose_as_tool) = (opts.cacheable, opts.requires_gpu, opts.expose_as_tool);
+    let (cacheable, requires_gpu, expose_as_tool) =
+        (opts.cacheable, opts.requires_gpu, opts.expose_as_tool);
 
     let behaviour = match opts.mode {
         Mode::Buffered => quote! {
@@ -378,7 +389,9 @@ fn title_from_class(name: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         let boundary = i > 0
             && c.is_uppercase()
-            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && chars[i - 1].is_uppercase());
+            && (chars[i - 1].is_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
+                    && chars[i - 1].is_uppercase());
         if boundary {
             out.push(' ');
         }
@@ -393,7 +406,9 @@ fn title_of_field(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -406,12 +421,19 @@ pub(crate) fn expand_outputs(item: TokenStream) -> TokenStream {
         Err(e) => return e.to_compile_error(),
     };
     let syn::Fields::Named(fields) = &s.fields else {
-        return syn::Error::new(s.ident.span(), "`#[derive(Outputs)]` needs named fields: each field is one output")
-            .to_compile_error();
+        return syn::Error::new(
+            s.ident.span(),
+            "`#[derive(Outputs)]` needs named fields: each field is one output",
+        )
+        .to_compile_error();
     };
     let ident = &s.ident;
     let nt = quote!(::nodetool);
-    let names: Vec<_> = fields.named.iter().filter_map(|f| f.ident.clone()).collect();
+    let names: Vec<_> = fields
+        .named
+        .iter()
+        .filter_map(|f| f.ident.clone())
+        .collect();
     let name_strs: Vec<String> = names.iter().map(ToString::to_string).collect();
     let tys: Vec<_> = fields.named.iter().map(|f| &f.ty).collect();
     let indices: Vec<usize> = (0..names.len()).collect();
@@ -465,18 +487,46 @@ mod tests {
 
     #[test]
     fn reports_errors_instead_of_code() {
-        let out = expand_node(quote!(namespace = "x", bogus), quote!(pub struct A { pub a: i64 })).to_string();
+        let out = expand_node(
+            quote!(namespace = "x", bogus),
+            quote!(
+                pub struct A {
+                    pub a: i64,
+                }
+            ),
+        )
+        .to_string();
         assert!(out.contains("compile_error"), "{out}");
         assert!(!out.contains("inventory"), "{out}");
-        let out = expand_node(quote!(namespace = "x"), quote!(pub enum E { A })).to_string();
+        let out = expand_node(
+            quote!(namespace = "x"),
+            quote!(
+                pub enum E {
+                    A,
+                }
+            ),
+        )
+        .to_string();
         assert!(out.contains("goes on a struct"), "{out}");
     }
 
     #[test]
     fn derives_outputs() {
-        let out = expand_outputs(quote!(struct DivMod { quotient: i64, remainder: i64 })).to_string();
-        assert!(out.contains("\"quotient\"") && out.contains("\"remainder\""), "{out}");
-        let out = expand_outputs(quote!(struct T(i64);)).to_string();
+        let out = expand_outputs(quote!(
+            struct DivMod {
+                quotient: i64,
+                remainder: i64,
+            }
+        ))
+        .to_string();
+        assert!(
+            out.contains("\"quotient\"") && out.contains("\"remainder\""),
+            "{out}"
+        );
+        let out = expand_outputs(quote!(
+            struct T(i64);
+        ))
+        .to_string();
         assert!(out.contains("needs named fields"), "{out}");
     }
 }

@@ -3,7 +3,9 @@
 use crate::diagnostics::Diagnostics;
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, Fields, Ident, ItemFn, ItemStruct, Lit, LitStr, Type, Visibility};
+use syn::{
+    Attribute, Expr, ExprLit, Fields, Ident, ItemFn, ItemStruct, Lit, LitStr, Type, Visibility,
+};
 
 /// How the runner drives the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +65,9 @@ impl FieldModel {
     /// Whether the field's type is `Option<..>` (an implicit `None` default).
     pub(crate) fn is_option(&self) -> bool {
         match &self.ty {
-            Type::Path(p) => p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"),
+            Type::Path(p) => {
+                p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option")
+            }
             _ => false,
         }
     }
@@ -94,11 +98,18 @@ pub(crate) fn parse_options(attr: TokenStream, diags: &mut Diagnostics) -> NodeO
     };
     let mut mode_span: Option<Span> = None;
     let parser = syn::meta::parser(|meta| {
-        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let span = meta.path.span();
         let mut set_mode = |mode: Mode, options: &mut NodeOptions| {
             if mode_span.is_some() {
-                diags.error(span, "a node is either `streaming_output` or `streaming_input`, not both");
+                diags.error(
+                    span,
+                    "a node is either `streaming_output` or `streaming_input`, not both",
+                );
             }
             mode_span = Some(span);
             options.mode = mode;
@@ -143,7 +154,11 @@ pub(crate) fn parse_options(attr: TokenStream, diags: &mut Diagnostics) -> NodeO
 }
 
 fn path_text(path: &syn::Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn string_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<String> {
@@ -158,7 +173,9 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value().trim().to_owned()),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
                 _ => None,
             },
             _ => None,
@@ -169,7 +186,12 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> Option<String> {
 }
 
 /// Parses the `#[input(...)]` attributes of one field and removes them.
-pub(crate) fn parse_field(ident: Ident, ty: Type, attrs: &mut Vec<Attribute>, diags: &mut Diagnostics) -> FieldModel {
+pub(crate) fn parse_field(
+    ident: Ident,
+    ty: Type,
+    attrs: &mut Vec<Attribute>,
+    diags: &mut Diagnostics,
+) -> FieldModel {
     let mut field = FieldModel {
         ident,
         ty,
@@ -181,7 +203,11 @@ pub(crate) fn parse_field(ident: Ident, ty: Type, attrs: &mut Vec<Attribute>, di
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("input")) {
         let result = attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let key = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             match key.as_str() {
                 "default" => {
                     field.default = if meta.input.peek(syn::Token![=]) {
@@ -218,17 +244,33 @@ fn number_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<f64> {
         other => (false, other),
     };
     let value = match inner {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>()?,
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>()?,
-        other => return Err(syn::Error::new(other.span(), "expected a number, e.g. `min = 0` or `max = 1.5`")),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<f64>()?,
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>()?,
+        other => {
+            return Err(syn::Error::new(
+                other.span(),
+                "expected a number, e.g. `min = 0` or `max = 1.5`",
+            ))
+        }
     };
     Ok(if negative { -value } else { value })
 }
 
 /// Parses a `#[node]` struct, stripping the `#[input]` attributes from `item`.
-pub(crate) fn parse_struct(options: NodeOptions, item: &mut ItemStruct, diags: &mut Diagnostics) -> Option<NodeModel> {
+pub(crate) fn parse_struct(
+    options: NodeOptions,
+    item: &mut ItemStruct,
+    diags: &mut Diagnostics,
+) -> Option<NodeModel> {
     if !item.generics.params.is_empty() {
-        diags.error(item.generics.span(), "a node struct cannot be generic: the registry needs one concrete type per node type");
+        diags.error(
+            item.generics.span(),
+            "a node struct cannot be generic: the registry needs one concrete type per node type",
+        );
     }
     let fields = match &mut item.fields {
         Fields::Named(named) => named
@@ -241,7 +283,10 @@ pub(crate) fn parse_struct(options: NodeOptions, item: &mut ItemStruct, diags: &
             .collect(),
         Fields::Unit => Vec::new(),
         Fields::Unnamed(unnamed) => {
-            diags.error(unnamed.span(), "a node's inputs need names: use a struct with named fields");
+            diags.error(
+                unnamed.span(),
+                "a node's inputs need names: use a struct with named fields",
+            );
             return None;
         }
     };
@@ -257,7 +302,12 @@ fn finish(
 ) -> Option<NodeModel> {
     let namespace = match &options.namespace {
         Some(ns) if ns.is_empty() || ns.split('.').any(str::is_empty) => {
-            diags.error(ident.span(), format!("invalid namespace `{ns}`: use dot-separated names, e.g. \"nodetool.text\""));
+            diags.error(
+                ident.span(),
+                format!(
+                    "invalid namespace `{ns}`: use dot-separated names, e.g. \"nodetool.text\""
+                ),
+            );
             return None;
         }
         Some(ns) => ns.clone(),
@@ -292,7 +342,11 @@ pub(crate) struct FnNode {
 }
 
 /// Parses a `#[node]` fn, stripping the `#[input]` attributes from its parameters.
-pub(crate) fn parse_fn(options: NodeOptions, item: &mut ItemFn, diags: &mut Diagnostics) -> Option<FnNode> {
+pub(crate) fn parse_fn(
+    options: NodeOptions,
+    item: &mut ItemFn,
+    diags: &mut Diagnostics,
+) -> Option<FnNode> {
     if options.mode != Mode::Buffered {
         diags.error(item.sig.ident.span(), "streaming nodes need the struct form: write a struct with `#[node]` and a `gen_process` or `run` method");
     }
@@ -303,17 +357,27 @@ pub(crate) fn parse_fn(options: NodeOptions, item: &mut ItemFn, diags: &mut Diag
     let mut fields = Vec::new();
     for (i, input) in item.sig.inputs.iter_mut().enumerate() {
         match input {
-            syn::FnArg::Receiver(r) => diags.error(r.span(), "a node fn is a free function: remove `self`"),
+            syn::FnArg::Receiver(r) => {
+                diags.error(r.span(), "a node fn is a free function: remove `self`")
+            }
             syn::FnArg::Typed(pt) => {
                 if i == 0 && matches!(&*pt.ty, Type::Reference(_)) {
                     takes_ctx = true;
                     continue;
                 }
                 let syn::Pat::Ident(pat) = &*pt.pat else {
-                    diags.error(pt.pat.span(), "a node input needs a plain name, e.g. `a: f64`");
+                    diags.error(
+                        pt.pat.span(),
+                        "a node input needs a plain name, e.g. `a: f64`",
+                    );
                     continue;
                 };
-                fields.push(parse_field(pat.ident.clone(), (*pt.ty).clone(), &mut pt.attrs, diags));
+                fields.push(parse_field(
+                    pat.ident.clone(),
+                    (*pt.ty).clone(),
+                    &mut pt.attrs,
+                    diags,
+                ));
             }
         }
     }
@@ -347,7 +411,9 @@ fn result_ok_type(ty: &Type) -> Option<Type> {
     if last.ident != "Result" {
         return None;
     }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     args.args.iter().find_map(|a| match a {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
@@ -360,7 +426,9 @@ pub(crate) fn pascal_case(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -383,7 +451,16 @@ mod tests {
 
     #[test]
     fn reads_every_option() {
-        let (o, errors) = options(quote!(namespace = "a.b", title = "T", streaming_output, cacheable, requires_gpu, expose_as_tool, role = "output", layout = "small"));
+        let (o, errors) = options(quote!(
+            namespace = "a.b",
+            title = "T",
+            streaming_output,
+            cacheable,
+            requires_gpu,
+            expose_as_tool,
+            role = "output",
+            layout = "small"
+        ));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(o.namespace.as_deref(), Some("a.b"));
         assert_eq!(o.mode, Mode::StreamingOutput);
@@ -394,7 +471,12 @@ mod tests {
 
     #[test]
     fn reports_unknown_options_and_both_streaming_modes() {
-        let (_, errors) = options(quote!(namespace = "a", colour = "red", streaming_output, streaming_input));
+        let (_, errors) = options(quote!(
+            namespace = "a",
+            colour = "red",
+            streaming_output,
+            streaming_input
+        ));
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].starts_with("unknown `#[node]` option `colour`"));
         assert!(errors[1].contains("not both"));
@@ -431,7 +513,10 @@ mod tests {
 
     #[test]
     fn requires_a_namespace() {
-        let mut item: ItemStruct = syn::parse2(quote!(struct X;)).unwrap();
+        let mut item: ItemStruct = syn::parse2(quote!(
+            struct X;
+        ))
+        .unwrap();
         let mut d = Diagnostics::default();
         let (o, _) = options(quote!());
         assert!(parse_struct(o, &mut item, &mut d).is_none());

@@ -22,9 +22,17 @@ pub struct ForEach {
 }
 
 impl ForEach {
-    async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, ForEachItem>) -> Result<()> {
+    async fn gen_process(
+        &self,
+        _ctx: &ProcessingContext,
+        mut out: Emitter<'_, ForEachItem>,
+    ) -> Result<()> {
         for (i, item) in self.input_list.iter().enumerate() {
-            out.emit(ForEachItem { output: item.clone(), index: i64::try_from(i)? }).await?;
+            out.emit(ForEachItem {
+                output: item.clone(),
+                index: i64::try_from(i)?,
+            })
+            .await?;
         }
         Ok(())
     }
@@ -40,7 +48,12 @@ pub struct Collect {
 }
 
 impl Collect {
-    async fn run(&mut self, _ctx: &ProcessingContext, inputs: &mut NodeInputs, mut out: Emitter<'_, Vec<Value>>) -> Result<()> {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, Vec<Value>>,
+    ) -> Result<()> {
         let mut items = Vec::new();
         while let Some(item) = inputs.recv("input_item").await? {
             items.push(item);

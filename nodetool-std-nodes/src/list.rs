@@ -27,13 +27,27 @@ pub async fn slice(
 }
 
 /// Python slicing semantics for `values[start:stop:step]` (`step` ≠ 0).
-pub fn python_slice(values: &[Value], start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<Value> {
+pub fn python_slice(
+    values: &[Value],
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: i64,
+) -> Vec<Value> {
     let len = values.len() as i64;
-    let clamp = |i: i64, low: i64, high: i64| if i < 0 { (i + len).max(low) } else { i.min(high) };
+    let clamp = |i: i64, low: i64, high: i64| {
+        if i < 0 {
+            (i + len).max(low)
+        } else {
+            i.min(high)
+        }
+    };
     if step > 0 {
         let s = start.map_or(0, |s| clamp(s, 0, len));
         let e = stop.map_or(len, |e| clamp(e, 0, len));
-        (s..e.max(s)).step_by(step as usize).map(|i| values[i as usize].clone()).collect()
+        (s..e.max(s))
+            .step_by(step as usize)
+            .map(|i| values[i as usize].clone())
+            .collect()
     } else {
         let s = start.map_or(len - 1, |s| clamp(s, -1, len - 1));
         let e = stop.map_or(-1, |e| clamp(e, -1, len - 1));
@@ -50,7 +64,10 @@ pub fn python_slice(values: &[Value], start: Option<i64>, stop: Option<i64>, ste
 /// The item at an index (negative counts from the end).
 /// list, get, element, index
 #[node(namespace = "nodetool.list")]
-pub async fn get_element(#[input(default)] values: Vec<Value>, #[input(default = 0)] index: i64) -> Result<Value> {
+pub async fn get_element(
+    #[input(default)] values: Vec<Value>,
+    #[input(default = 0)] index: i64,
+) -> Result<Value> {
     let len = values.len() as i64;
     let i = if index < 0 { index + len } else { index };
     usize::try_from(i)
@@ -62,7 +79,10 @@ pub async fn get_element(#[input(default)] values: Vec<Value>, #[input(default =
 /// The list with one value added at the end.
 /// list, append, add
 #[node(namespace = "nodetool.list")]
-pub async fn append(#[input(default)] values: Vec<Value>, #[input(default = Value::Null)] value: Value) -> Vec<Value> {
+pub async fn append(
+    #[input(default)] values: Vec<Value>,
+    #[input(default = Value::Null)] value: Value,
+) -> Vec<Value> {
     let mut values = values;
     values.push(value);
     values
@@ -71,7 +91,10 @@ pub async fn append(#[input(default)] values: Vec<Value>, #[input(default = Valu
 /// The list with another list's items added at the end.
 /// list, extend, concatenate
 #[node(namespace = "nodetool.list")]
-pub async fn extend(#[input(default)] values: Vec<Value>, #[input(default)] other_values: Vec<Value>) -> Vec<Value> {
+pub async fn extend(
+    #[input(default)] values: Vec<Value>,
+    #[input(default)] other_values: Vec<Value>,
+) -> Vec<Value> {
     let mut values = values;
     values.extend(other_values);
     values

@@ -10,10 +10,7 @@ use nodetool::prelude::*;
 /// Adds two numbers.
 /// math, add, plus
 #[node(namespace = "lib.math", layout = "small", expose_as_tool)]
-pub async fn add(
-    #[input(default = 0.0)] a: Number,
-    #[input(default = 0.0)] b: Number,
-) -> Number {
+pub async fn add(#[input(default = 0.0)] a: Number, #[input(default = 0.0)] b: Number) -> Number {
     a + b
 }
 
@@ -63,10 +60,17 @@ pub async fn modulus(
     }
     Ok(a.combine(
         b,
-        |x, y| x.checked_rem_euclid(y).map(|r| if r != 0 && y < 0 { r + y } else { r }),
+        |x, y| {
+            x.checked_rem_euclid(y)
+                .map(|r| if r != 0 && y < 0 { r + y } else { r })
+        },
         |x, y| {
             let r = x % y;
-            if r != 0.0 && (r < 0.0) != (y < 0.0) { r + y } else { r }
+            if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                r + y
+            } else {
+                r
+            }
         },
     ))
 }
@@ -123,7 +127,10 @@ mod tests {
     use Number::{Float, Int};
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     #[test]
@@ -149,6 +156,9 @@ mod tests {
         assert!(run(power(Float(-8.0), Float(0.5))).is_err());
         assert!(run(power(Int(0), Int(-1))).is_err());
         assert_eq!(run(sqrt(Int(9))).unwrap(), Float(3.0));
-        assert!(run(sqrt(Int(-1))).unwrap_err().to_string().contains("domain"));
+        assert!(run(sqrt(Int(-1)))
+            .unwrap_err()
+            .to_string()
+            .contains("domain"));
     }
 }

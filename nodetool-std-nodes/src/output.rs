@@ -19,7 +19,12 @@ pub struct Output {
 }
 
 impl Output {
-    async fn run(&mut self, ctx: &ProcessingContext, inputs: &mut NodeInputs, mut out: Emitter<'_, Value>) -> Result<()> {
+    async fn run(
+        &mut self,
+        ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, Value>,
+    ) -> Result<()> {
         let mut received = false;
         while let Some((_, value)) = inputs.recv_any().await {
             received = true;
@@ -37,7 +42,11 @@ impl Output {
 
 /// Shows every value it receives in the UI (`preview_update`).
 /// preview, display
-#[node(namespace = "nodetool.workflows.base_node", role = "preview", streaming_input)]
+#[node(
+    namespace = "nodetool.workflows.base_node",
+    role = "preview",
+    streaming_input
+)]
 pub struct Preview {
     /// The value to show.
     #[input(default = Value::Null)]
@@ -48,7 +57,12 @@ pub struct Preview {
 }
 
 impl Preview {
-    async fn run(&mut self, ctx: &ProcessingContext, inputs: &mut NodeInputs, _out: Emitter<'_, ()>) -> Result<()> {
+    async fn run(
+        &mut self,
+        ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        _out: Emitter<'_, ()>,
+    ) -> Result<()> {
         while let Some((_, value)) = inputs.recv_any().await {
             ctx.preview(value).await;
         }

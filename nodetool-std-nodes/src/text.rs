@@ -13,7 +13,10 @@ pub async fn concat(#[input(default = "")] a: String, #[input(default = "")] b: 
 /// Joins a list of values into one text, with a separator between them.
 /// text, join, combine
 #[node(namespace = "nodetool.text")]
-pub async fn join(#[input(default)] strings: Vec<Value>, #[input(default = "")] separator: String) -> String {
+pub async fn join(
+    #[input(default)] strings: Vec<Value>,
+    #[input(default = "")] separator: String,
+) -> String {
     strings
         .iter()
         .map(|v| match v {
@@ -28,7 +31,10 @@ pub async fn join(#[input(default)] strings: Vec<Value>, #[input(default = "")] 
 /// placeholders stay as they are.
 /// text, template, format
 #[node(namespace = "nodetool.text")]
-pub async fn template(#[input(default = "")] string: String, #[input(default)] values: Map<String, Value>) -> String {
+pub async fn template(
+    #[input(default = "")] string: String,
+    #[input(default)] values: Map<String, Value>,
+) -> String {
     render_placeholders(&string, &values)
 }
 
@@ -73,7 +79,10 @@ pub async fn replace(
 /// Splits a text at every delimiter.
 /// text, split, tokenize
 #[node(namespace = "nodetool.text", title = "Split Text")]
-pub async fn split(#[input(default = "")] text: String, #[input(default = ",")] delimiter: String) -> Result<Vec<String>> {
+pub async fn split(
+    #[input(default = "")] text: String,
+    #[input(default = ",")] delimiter: String,
+) -> Result<Vec<String>> {
     if delimiter.is_empty() {
         return Err("empty separator".into());
     }
@@ -88,12 +97,20 @@ pub async fn length(
     #[input(default = "characters")] measure: String,
     #[input(default = false)] trim_whitespace: bool,
 ) -> Result<i64> {
-    let text = if trim_whitespace { text.trim() } else { text.as_str() };
+    let text = if trim_whitespace {
+        text.trim()
+    } else {
+        text.as_str()
+    };
     let n = match measure.as_str() {
         "characters" => text.chars().count(),
         "words" => text.split_whitespace().count(),
         "lines" => text.lines().count(),
-        other => return Err(format!("unknown measure `{other}`: expected characters, words or lines").into()),
+        other => {
+            return Err(
+                format!("unknown measure `{other}`: expected characters, words or lines").into(),
+            )
+        }
     };
     Ok(i64::try_from(n)?)
 }
@@ -125,7 +142,12 @@ pub struct Collect {
 }
 
 impl Collect {
-    async fn run(&mut self, _ctx: &ProcessingContext, inputs: &mut NodeInputs, mut out: Emitter<'_, String>) -> Result<()> {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, String>,
+    ) -> Result<()> {
         let mut items = Vec::new();
         while let Some(item) = inputs.recv_as::<String>("input_item").await? {
             items.push(item);
@@ -143,6 +165,9 @@ mod tests {
     #[test]
     fn placeholders_render_and_unknown_ones_stay() {
         let values = json!({"name": "Ada", "n": 3}).as_object().cloned().unwrap();
-        assert_eq!(render_placeholders("Hi {{name}}, {{ n }} {{ x }} {{", &values), "Hi Ada, 3 {{ x }} {{");
+        assert_eq!(
+            render_placeholders("Hi {{name}}, {{ n }} {{ x }} {{", &values),
+            "Hi Ada, 3 {{ x }} {{"
+        );
     }
 }

@@ -5,8 +5,8 @@ pub use serde_json::{Map, Value};
 
 use crate::metadata::OutputSlot;
 use crate::workflows::{
-    BoxFuture, Emitter, Node, NodeDescriptor, NodeError, NodeInputs, NodeOutputs, NodeType, Outputs,
-    ProcessingContext,
+    BoxFuture, Emitter, Node, NodeDescriptor, NodeError, NodeInputs, NodeOutputs, NodeType,
+    Outputs, ProcessingContext,
 };
 use std::future::Future;
 
@@ -49,7 +49,12 @@ pub trait NodeFields: Sized + Send + Sync + 'static {
     /// The struct, once every input has a value.
     fn build(pending: &mut Self::Pending) -> Result<Self, NodeError>;
     /// Sets input `index` on the struct if built, else on the pending inputs.
-    fn set(node: Option<&mut Self>, pending: &mut Self::Pending, index: usize, value: Value) -> Result<(), NodeError>;
+    fn set(
+        node: Option<&mut Self>,
+        pending: &mut Self::Pending,
+        index: usize,
+        value: Value,
+    ) -> Result<(), NodeError>;
 }
 
 /// How the runner calls a node struct's own methods.

@@ -40,7 +40,8 @@ pub type Result<T, E = workflows::BoxError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::metadata::NodeValue;
     pub use crate::workflows::{
-        Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext, RunResult, WorkflowRunner,
+        Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext, RunResult,
+        WorkflowRunner,
     };
     pub use crate::{node, Outputs, Result};
 }

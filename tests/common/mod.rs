@@ -35,12 +35,19 @@ impl FormatText {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let mut values = Map::new();
         values.insert("text".into(), Value::String(self.text.clone()));
-        Ok(nodetool_std_nodes::text::render_placeholders(&self.template, &values))
+        Ok(nodetool_std_nodes::text::render_placeholders(
+            &self.template,
+            &values,
+        ))
     }
 }
 
 /// A string result (Python NodeTool's test helper).
-#[node(namespace = "nodetool.workflows.test_helper", role = "output", streaming_input)]
+#[node(
+    namespace = "nodetool.workflows.test_helper",
+    role = "output",
+    streaming_input
+)]
 pub struct StringOutput {
     #[input(default = "")]
     pub name: String,
@@ -48,7 +55,12 @@ pub struct StringOutput {
     pub value: String,
 }
 impl StringOutput {
-    async fn run(&mut self, ctx: &ProcessingContext, inputs: &mut NodeInputs, _out: Emitter<'_, ()>) -> Result<()> {
+    async fn run(
+        &mut self,
+        ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        _out: Emitter<'_, ()>,
+    ) -> Result<()> {
         while let Some(v) = inputs.recv("value").await? {
             ctx.record_output(&self.name, v).await;
         }
@@ -78,7 +90,12 @@ pub struct Pass {
     pub value: i64,
 }
 impl Pass {
-    async fn run(&mut self, _ctx: &ProcessingContext, inputs: &mut NodeInputs, mut out: Emitter<'_, i64>) -> Result<()> {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, i64>,
+    ) -> Result<()> {
         while let Some(v) = inputs.recv_as::<i64>("value").await? {
             out.emit(v).await?;
         }
@@ -93,7 +110,12 @@ pub struct Count {
     pub value: i64,
 }
 impl Count {
-    async fn run(&mut self, _ctx: &ProcessingContext, inputs: &mut NodeInputs, mut out: Emitter<'_, i64>) -> Result<()> {
+    async fn run(
+        &mut self,
+        _ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        mut out: Emitter<'_, i64>,
+    ) -> Result<()> {
         let mut n = 0;
         while inputs.recv("value").await?.is_some() {
             n += 1;
@@ -147,9 +169,16 @@ pub fn edge(source: &str, sh: &str, target: &str, th: &str) -> GraphEdge {
 }
 
 /// Runs a graph with the std nodes linked, collecting every message.
-pub async fn run_collecting(graph: &Graph, params: Map<String, Value>) -> (std::result::Result<RunResult, RunError>, Vec<ProcessingMessage>) {
+pub async fn run_collecting(
+    graph: &Graph,
+    params: Map<String, Value>,
+) -> (
+    std::result::Result<RunResult, RunError>,
+    Vec<ProcessingMessage>,
+) {
     nodetool_std_nodes::link();
-    let runner = WorkflowRunner::from_graph(graph).unwrap_or_else(|e| panic!("graph should be valid: {e}"));
+    let runner =
+        WorkflowRunner::from_graph(graph).unwrap_or_else(|e| panic!("graph should be valid: {e}"));
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let collector = tokio::spawn(async move {
         let mut all = Vec::new();
@@ -158,7 +187,10 @@ pub async fn run_collecting(graph: &Graph, params: Map<String, Value>) -> (std::
         }
         all
     });
-    let ctx = ProcessingContext::builder().workflow_id("wf").messages(tx).build();
+    let ctx = ProcessingContext::builder()
+        .workflow_id("wf")
+        .messages(tx)
+        .build();
     let result = tokio::time::timeout(Duration::from_secs(20), runner.run(&ctx, params))
         .await
         .expect("the run hung (20 s guard)");
@@ -169,8 +201,12 @@ pub async fn run_collecting(graph: &Graph, params: Map<String, Value>) -> (std::
 /// Runs a graph without a listener.
 pub async fn run(graph: &Graph) -> std::result::Result<RunResult, RunError> {
     nodetool_std_nodes::link();
-    let runner = WorkflowRunner::from_graph(graph).unwrap_or_else(|e| panic!("graph should be valid: {e}"));
-    tokio::time::timeout(Duration::from_secs(20), runner.run(&ProcessingContext::default(), Map::new()))
-        .await
-        .expect("the run hung (20 s guard)")
+    let runner =
+        WorkflowRunner::from_graph(graph).unwrap_or_else(|e| panic!("graph should be valid: {e}"));
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        runner.run(&ProcessingContext::default(), Map::new()),
+    )
+    .await
+    .expect("the run hung (20 s guard)")
 }

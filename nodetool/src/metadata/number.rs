@@ -33,7 +33,12 @@ impl Number {
 
     /// Applies an integer operation when both are integers and it does not overflow, else the
     /// float operation.
-    pub fn combine(self, other: Number, int_op: fn(i64, i64) -> Option<i64>, float_op: fn(f64, f64) -> f64) -> Number {
+    pub fn combine(
+        self,
+        other: Number,
+        int_op: fn(i64, i64) -> Option<i64>,
+        float_op: fn(f64, f64) -> f64,
+    ) -> Number {
         match (self, other) {
             (Number::Int(a), Number::Int(b)) => match int_op(a, b) {
                 Some(r) => Number::Int(r),
@@ -128,7 +133,10 @@ mod tests {
 
     #[test]
     fn ints_stay_ints_until_overflow() {
-        assert_eq!(Number::Int(i64::MAX) + Number::Int(1), Number::Float(i64::MAX as f64 + 1.0));
+        assert_eq!(
+            Number::Int(i64::MAX) + Number::Int(1),
+            Number::Float(i64::MAX as f64 + 1.0)
+        );
         assert_eq!(Number::Int(3) * Number::Int(4), Number::Int(12));
         assert_eq!(Number::Float(1.5) - Number::Int(1), Number::Float(0.5));
     }

@@ -178,7 +178,10 @@ mod tests {
         assert!(t("int").is_assignable_to(&ints));
         assert!(!t("str").is_assignable_to(&ints));
         assert!(strs.is_assignable_to(&t("list")));
-        assert!(!t("int").is_assignable_to(&t("list")), "a bare list target takes lists only");
+        assert!(
+            !t("int").is_assignable_to(&t("list")),
+            "a bare list target takes lists only"
+        );
     }
 
     #[test]
@@ -190,7 +193,10 @@ mod tests {
         assert!(t("str").is_assignable_to(&u));
         assert!(!t("bool").is_assignable_to(&u));
         assert!(u.is_assignable_to(&t("any")));
-        assert!(u.is_assignable_to(&t("int")), "a union source matches when any member does");
+        assert!(
+            u.is_assignable_to(&t("int")),
+            "a union source matches when any member does"
+        );
         assert!(!u.is_assignable_to(&t("bool")));
     }
 

@@ -66,7 +66,7 @@ pub trait NodeValue: JsonSchema + Sized + Send + Sync + 'static {
     /// Converts into JSON.
     fn into_value(self) -> Value;
     /// The JSON schema of this type.
-    fn json_schema() -> Value {
+    fn schema_json() -> Value {
         let schema = schemars::SchemaGenerator::default().into_root_schema_for::<Self>();
         schema.to_value()
     }
@@ -201,7 +201,10 @@ impl<T: NodeValue> NodeValue for Vec<T> {
                     })
                 })
                 .collect(),
-            other => Err(ValueError::mismatch(Self::type_metadata().to_string(), &other)),
+            other => Err(ValueError::mismatch(
+                Self::type_metadata().to_string(),
+                &other,
+            )),
         }
     }
     fn into_value(self) -> Value {
@@ -308,7 +311,10 @@ mod tests {
     fn options_and_type_metadata() {
         assert_eq!(<Option<String>>::from_value(Value::Null).unwrap(), None);
         assert!(<Option<String>>::type_metadata().optional);
-        assert_eq!(<Vec<Vec<f64>>>::type_metadata().to_string(), "list[list[float]]");
+        assert_eq!(
+            <Vec<Vec<f64>>>::type_metadata().to_string(),
+            "list[list[float]]"
+        );
     }
 
     #[test]
@@ -320,7 +326,7 @@ mod tests {
 
     #[test]
     fn json_schema_comes_from_schemars() {
-        assert_eq!(i64::json_schema()["type"], "integer");
-        assert_eq!(<Vec<String>>::json_schema()["items"]["type"], "string");
+        assert_eq!(<i64 as NodeValue>::schema_json()["type"], "integer");
+        assert_eq!(<Vec<String> as NodeValue>::schema_json()["items"]["type"], "string");
     }
 }

@@ -32,7 +32,8 @@ impl NodeActor {
         self.inbox.close();
         if let Err(error) = &result {
             if !matches!(error, NodeError::Cancelled) {
-                self.post_status("error", Some(error.to_string()), None).await;
+                self.post_status("error", Some(error.to_string()), None)
+                    .await;
             }
         }
         self.outputs.close().await;
@@ -42,9 +43,12 @@ impl NodeActor {
     async fn drive(&mut self) -> Result<(), NodeError> {
         if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
             self.post_status("running", None, None).await;
-            let mut inputs = NodeInputs::new(Arc::clone(&self.inbox), Arc::clone(&self.plan.input_names));
+            let mut inputs =
+                NodeInputs::new(Arc::clone(&self.inbox), Arc::clone(&self.plan.input_names));
             let _gpu = self.gpu_guard().await;
-            self.node.run(&self.ctx, &mut inputs, &mut self.outputs).await?;
+            self.node
+                .run(&self.ctx, &mut inputs, &mut self.outputs)
+                .await?;
             let result = self.outputs.last_values();
             self.post_status("completed", None, Some(result)).await;
             return Ok(());
@@ -94,9 +98,10 @@ impl NodeActor {
         while let Some((h, value)) = self.inbox.recv_any().await {
             buffers[h].push_back(value);
             loop {
-                let ready = handles.iter().all(|&h| {
-                    !buffers[h].is_empty() || (!inputs[h].streaming && has_sticky[h])
-                }) && (!all_sticky || handles.iter().any(|&h| !buffers[h].is_empty()));
+                let ready = handles
+                    .iter()
+                    .all(|&h| !buffers[h].is_empty() || (!inputs[h].streaming && has_sticky[h]))
+                    && (!all_sticky || handles.iter().any(|&h| !buffers[h].is_empty()));
                 if !ready {
                     break;
                 }
@@ -160,10 +165,12 @@ impl NodeActor {
             })?;
         }
         if self.ctx.has_listener() {
-            self.post(|a| ProcessingMessage::NodeUpdate(NodeUpdate {
-                properties,
-                ..a.node_update("running", None, None)
-            }))
+            self.post(|a| {
+                ProcessingMessage::NodeUpdate(NodeUpdate {
+                    properties,
+                    ..a.node_update("running", None, None)
+                })
+            })
             .await;
         }
         let _gpu = self.gpu_guard().await;
@@ -183,7 +190,12 @@ impl NodeActor {
         }
     }
 
-    fn node_update(&self, status: &str, error: Option<String>, result: Option<Map<String, Value>>) -> NodeUpdate {
+    fn node_update(
+        &self,
+        status: &str,
+        error: Option<String>,
+        result: Option<Map<String, Value>>,
+    ) -> NodeUpdate {
         NodeUpdate {
             node_id: Arc::clone(&self.plan.id),
             node_name: Arc::clone(&self.plan.title),
@@ -200,7 +212,12 @@ impl NodeActor {
         self.ctx.post_with(|| build(self)).await;
     }
 
-    async fn post_status(&self, status: &str, error: Option<String>, result: Option<Map<String, Value>>) {
+    async fn post_status(
+        &self,
+        status: &str,
+        error: Option<String>,
+        result: Option<Map<String, Value>>,
+    ) {
         self.post(|a| ProcessingMessage::NodeUpdate(a.node_update(status, error, result)))
             .await;
     }

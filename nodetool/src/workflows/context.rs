@@ -1,7 +1,8 @@
 //! [`ProcessingContext`]: what every node sees of the run it belongs to.
 
 use super::messages::{
-    output_type_of, LogUpdate, NodeProgress, OutputUpdate, PreviewUpdate, ProcessingMessage, Severity,
+    output_type_of, LogUpdate, NodeProgress, OutputUpdate, PreviewUpdate, ProcessingMessage,
+    Severity,
 };
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};

@@ -59,7 +59,11 @@ pub struct GraphNode {
 
 impl GraphNode {
     /// A node with the given id, type and property values.
-    pub fn new(id: impl Into<String>, node_type: impl Into<String>, data: Map<String, Value>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        node_type: impl Into<String>,
+        data: Map<String, Value>,
+    ) -> Self {
         Self {
             id: id.into(),
             parent_id: None,
@@ -259,11 +263,10 @@ fn parse_document(text: &str, path: Option<&Path>) -> Result<WorkflowDocument, G
     // Second pass: typed, with the path of whatever does not fit.
     let de = &mut serde_json::Deserializer::from_str(text);
     if is_document {
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| {
-                let p = e.path().to_string();
-                json_error(e.into_inner(), p)
-            })
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let p = e.path().to_string();
+            json_error(e.into_inner(), p)
+        })
     } else {
         serde_path_to_error::deserialize(de)
             .map(|graph| WorkflowDocument {
@@ -312,9 +315,18 @@ mod tests {
         assert_eq!(doc.graph.edges[0].edge_type, EdgeType::Data);
         let saved = serde_json::to_value(&doc).unwrap();
         let original: Value = serde_json::from_str(SAVED).unwrap();
-        assert_eq!(saved["graph"]["nodes"][0]["future_field"], original["graph"]["nodes"][0]["future_field"]);
-        assert_eq!(saved["graph"]["nodes"][0]["ui_properties"], original["graph"]["nodes"][0]["ui_properties"]);
-        assert_eq!(saved["graph"]["edges"][0]["ui_properties"], original["graph"]["edges"][0]["ui_properties"]);
+        assert_eq!(
+            saved["graph"]["nodes"][0]["future_field"],
+            original["graph"]["nodes"][0]["future_field"]
+        );
+        assert_eq!(
+            saved["graph"]["nodes"][0]["ui_properties"],
+            original["graph"]["nodes"][0]["ui_properties"]
+        );
+        assert_eq!(
+            saved["graph"]["edges"][0]["ui_properties"],
+            original["graph"]["edges"][0]["ui_properties"]
+        );
         assert_eq!(saved["tags"], original["tags"]);
     }
 
@@ -346,7 +358,9 @@ mod tests {
 
     #[test]
     fn missing_file_names_the_path() {
-        let err = Graph::from_path("/no/such/graph.json").unwrap_err().to_string();
+        let err = Graph::from_path("/no/such/graph.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/no/such/graph.json"), "{err}");
     }
 

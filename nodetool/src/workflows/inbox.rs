@@ -40,6 +40,12 @@ struct HandleQueue {
     open_sources: usize,
 }
 
+impl HandleQueue {
+    fn has_ended(&self) -> bool {
+        self.items.is_empty() && self.open_sources == 0
+    }
+}
+
 impl NodeInbox {
     /// An inbox whose handle `i` has `sources[i]` upstream edges; each buffer holds at most
     /// `capacity` items (at least 1).
@@ -135,23 +141,29 @@ impl NodeInbox {
 
     /// The next item on any handle, in arrival order; `None` once every handle has ended.
     pub async fn recv_any(&self) -> Option<(usize, Value)> {
-        self.recv_where(|state| {
-            state
-                .handles
-                .iter()
-                .enumerate()
-                .filter_map(|(i, q)| q.items.front().map(|(seq, _)| (*seq, i)))
-                .min()
-                .map(|(_, i)| i)
-        })
+        self.recv_where(
+            |state| {
+                state
+                    .handles
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, q)| q.items.front().map(|(seq, _)| (*seq, i)))
+                    .min()
+                    .map(|(_, i)| i)
+            },
+            |state| state.handles.iter().all(HandleQueue::has_ended),
+        )
         .await
     }
 
     /// The next item on `handle`; `None` once that handle has ended.
     pub async fn recv(&self, handle: usize) -> Option<Value> {
-        self.recv_where(|state| (!state.handles[handle].items.is_empty()).then_some(handle))
-            .await
-            .map(|(_, v)| v)
+        self.recv_where(
+            |state| (!state.handles[handle].items.is_empty()).then_some(handle),
+            |state| state.handles[handle].has_ended(),
+        )
+        .await
+        .map(|(_, v)| v)
     }
 
     /// Takes the next item of `handle` if one is buffered now.
@@ -160,31 +172,23 @@ impl NodeInbox {
         self.pop(&mut state, handle)
     }
 
-    async fn recv_where(&self, pick: impl Fn(&State) -> Option<usize>) -> Option<(usize, Value)> {
+    async fn recv_where(
+        &self,
+        pick: impl Fn(&State) -> Option<usize>,
+        ended: impl Fn(&State) -> bool,
+    ) -> Option<(usize, Value)> {
         loop {
             {
                 let mut state = self.lock();
                 if let Some(handle) = pick(&state) {
                     return self.pop(&mut state, handle).map(|v| (handle, v));
                 }
-                let all_ended = state
-                    .handles
-                    .iter()
-                    .all(|q| q.items.is_empty() && q.open_sources == 0);
-                if all_ended || state.closed {
+                if state.closed || ended(&state) {
                     return None;
                 }
-                // A single-handle wait also ends when that handle ends: re-check after waking.
                 state.consumer_waiting = true;
             }
             self.item_ready.notified().await;
-            let state = self.lock();
-            if let Some(h) = (0..state.handles.len()).find(|&h| {
-                let q = &state.handles[h];
-                q.items.is_empty() && q.open_sources == 0 && pick(&state) == Some(h)
-            }) {
-                let _ = h;
-            }
         }
     }
 
@@ -208,5 +212,116 @@ impl NodeInbox {
         drop(state);
         self.space_ready.notify_waiters();
         self.item_ready.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    async fn guard<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(5), f).await.expect("inbox hung")
+    }
+
+    #[tokio::test]
+    async fn one_handle_is_fifo_and_ends_after_its_source() {
+        let inbox = NodeInbox::new(&[1], 8);
+        for i in 0..5 {
+            inbox.put(0, json!(i)).await.unwrap();
+        }
+        inbox.source_done(0);
+        let mut got = Vec::new();
+        while let Some(v) = guard(inbox.recv(0)).await {
+            got.push(v);
+        }
+        assert_eq!(got, (0..5).map(|i| json!(i)).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn recv_any_keeps_arrival_order_across_handles() {
+        let inbox = NodeInbox::new(&[1, 1, 1], 8);
+        for (h, v) in [(0, "a1"), (1, "b1"), (0, "a2"), (2, "c1")] {
+            inbox.put(h, json!(v)).await.unwrap();
+        }
+        (0..3).for_each(|h| inbox.source_done(h));
+        let mut got = Vec::new();
+        while let Some((h, v)) = guard(inbox.recv_any()).await {
+            got.push((h, v));
+        }
+        assert_eq!(got, vec![(0, json!("a1")), (1, json!("b1")), (0, json!("a2")), (2, json!("c1"))]);
+    }
+
+    #[tokio::test]
+    async fn a_handle_with_two_sources_ends_after_both() {
+        let inbox = Arc::new(NodeInbox::new(&[2], 8));
+        inbox.source_done(0);
+        assert!(inbox.is_open(0));
+        inbox.source_done(0);
+        inbox.source_done(0); // never below zero
+        assert!(!inbox.is_open(0));
+        assert_eq!(guard(inbox.recv_any()).await, None);
+    }
+
+    #[tokio::test]
+    async fn an_ended_handle_does_not_wait_for_the_others() {
+        let inbox = NodeInbox::new(&[1, 1], 8);
+        inbox.source_done(0);
+        assert_eq!(guard(inbox.recv(0)).await, None);
+        assert!(inbox.any_open());
+    }
+
+    #[tokio::test]
+    async fn a_full_handle_blocks_its_producer_until_a_pop() {
+        let inbox = Arc::new(NodeInbox::new(&[1, 1], 2));
+        inbox.put(0, json!(1)).await.unwrap();
+        inbox.put(0, json!(2)).await.unwrap();
+        let producer = {
+            let inbox = Arc::clone(&inbox);
+            tokio::spawn(async move { inbox.put(0, json!(3)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!producer.is_finished(), "the third put must wait for space");
+        // Another handle is not blocked by the full one.
+        guard(inbox.put(1, json!("b"))).await.unwrap();
+        assert_eq!(inbox.try_recv(0), Some(json!(1)));
+        guard(producer).await.unwrap().unwrap();
+        assert_eq!(inbox.try_recv(0), Some(json!(2)));
+        assert_eq!(inbox.try_recv(0), Some(json!(3)));
+        assert_eq!(inbox.try_recv(0), None);
+    }
+
+    #[tokio::test]
+    async fn closing_wakes_the_consumer_and_refuses_puts() {
+        let inbox = Arc::new(NodeInbox::new(&[1], 1));
+        let consumer = {
+            let inbox = Arc::clone(&inbox);
+            tokio::spawn(async move { inbox.recv_any().await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        inbox.close();
+        assert_eq!(guard(consumer).await.unwrap(), None);
+        assert_eq!(inbox.put(0, json!(1)).await, Err(InboxClosed));
+    }
+
+    #[tokio::test]
+    async fn closing_releases_a_blocked_producer() {
+        let inbox = Arc::new(NodeInbox::new(&[1], 1));
+        inbox.put(0, json!(1)).await.unwrap();
+        let producer = {
+            let inbox = Arc::clone(&inbox);
+            tokio::spawn(async move { inbox.put(0, json!(2)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        inbox.close();
+        assert_eq!(guard(producer).await.unwrap(), Err(InboxClosed));
+    }
+
+    #[tokio::test]
+    async fn an_inbox_without_handles_ends_at_once() {
+        let inbox = NodeInbox::new(&[], 4);
+        assert_eq!(guard(inbox.recv_any()).await, None);
     }
 }

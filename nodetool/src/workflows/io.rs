@@ -72,7 +72,11 @@ pub struct NodeOutputs {
 }
 
 impl NodeOutputs {
-    pub(crate) fn new(names: Arc<[String]>, routes: Vec<Vec<Route>>, ctx: ProcessingContext) -> Self {
+    pub(crate) fn new(
+        names: Arc<[String]>,
+        routes: Vec<Vec<Route>>,
+        ctx: ProcessingContext,
+    ) -> Self {
         let track_last = ctx.has_listener();
         Self {
             last: vec![None; names.len()],

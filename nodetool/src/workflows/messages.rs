@@ -209,7 +209,10 @@ mod tests {
         assert_eq!(output_type_of(&json!(1)), "int");
         assert_eq!(output_type_of(&json!(1.5)), "float");
         assert_eq!(output_type_of(&json!(null)), "none");
-        assert_eq!(output_type_of(&json!({"type": "image", "uri": ""})), "image");
+        assert_eq!(
+            output_type_of(&json!({"type": "image", "uri": ""})),
+            "image"
+        );
         assert_eq!(output_type_of(&json!({"a": 1})), "dict");
     }
 }

@@ -25,11 +25,16 @@ mod registry;
 mod runner;
 
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
-pub use graph::{EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument};
+pub use graph::{
+    EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument,
+};
 pub use inbox::{InboxClosed, NodeInbox};
 pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs};
-pub use node::{BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole, NodeType};
+pub use node::{
+    BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole,
+    NodeType,
+};
 pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
 pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};
-pub use tokio_util::sync::CancellationToken;
 pub use runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
+pub use tokio_util::sync::CancellationToken;

@@ -138,7 +138,11 @@ pub struct ValidationErrors(pub Vec<ValidationError>);
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "invalid graph ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "invalid graph ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  - {e}")?;
         }
@@ -234,11 +238,20 @@ impl<'g> Planner<'g> {
         let graph = self.graph;
         // 1. Nodes: known types, unique ids. Comments are dropped.
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut nodes: Vec<(&'g super::graph::GraphNode, &'static NodeDescriptor, &'g NodeMetadata)> =
-            Vec::new();
-        for node in graph.nodes.iter().filter(|n| n.node_type != COMMENT_NODE_TYPE) {
+        let mut nodes: Vec<(
+            &'g super::graph::GraphNode,
+            &'static NodeDescriptor,
+            &'g NodeMetadata,
+        )> = Vec::new();
+        for node in graph
+            .nodes
+            .iter()
+            .filter(|n| n.node_type != COMMENT_NODE_TYPE)
+        {
             if index.contains_key(node.id.as_str()) {
-                self.errors.push(ValidationError::DuplicateNodeId { node_id: node.id.clone() });
+                self.errors.push(ValidationError::DuplicateNodeId {
+                    node_id: node.id.clone(),
+                });
                 continue;
             }
             match self.registry.get(&node.node_type) {
@@ -263,17 +276,27 @@ impl<'g> Planner<'g> {
         let mut inputs: Vec<Vec<PlannedInput>> = nodes
             .iter()
             .map(|(_, _, m)| {
-                vec![PlannedInput { sources: 0, aggregate: false, streaming: false }; m.properties.len()]
+                vec![
+                    PlannedInput {
+                        sources: 0,
+                        aggregate: false,
+                        streaming: false
+                    };
+                    m.properties.len()
+                ]
             })
             .collect();
-        let mut routes: Vec<Vec<Vec<PlannedRoute>>> =
-            nodes.iter().map(|(_, _, m)| vec![Vec::new(); m.outputs.len()]).collect();
+        let mut routes: Vec<Vec<Vec<PlannedRoute>>> = nodes
+            .iter()
+            .map(|(_, _, m)| vec![Vec::new(); m.outputs.len()])
+            .collect();
         let mut item_typed: Vec<Vec<bool>> = inputs.iter().map(|i| vec![false; i.len()]).collect();
         let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
         for edge in &graph.edges {
             let label = edge.label();
             if edge.edge_type == EdgeType::Control {
-                self.errors.push(ValidationError::ControlEdge { edge: label });
+                self.errors
+                    .push(ValidationError::ControlEdge { edge: label });
                 continue;
             }
             let mut endpoint = |id: &str| match index.get(id) {
@@ -295,7 +318,11 @@ impl<'g> Planner<'g> {
             };
             let (snode, _, smeta) = nodes[s];
             let (tnode, _, tmeta) = nodes[t];
-            let Some(out_idx) = smeta.outputs.iter().position(|o| o.name == edge.source_handle) else {
+            let Some(out_idx) = smeta
+                .outputs
+                .iter()
+                .position(|o| o.name == edge.source_handle)
+            else {
                 self.errors.push(ValidationError::UnknownOutput {
                     node_id: snode.id.clone(),
                     node_type: snode.node_type.clone(),
@@ -304,7 +331,11 @@ impl<'g> Planner<'g> {
                 });
                 continue;
             };
-            let Some(in_idx) = tmeta.properties.iter().position(|p| p.name == edge.target_handle) else {
+            let Some(in_idx) = tmeta
+                .properties
+                .iter()
+                .position(|p| p.name == edge.target_handle)
+            else {
                 self.errors.push(ValidationError::UnknownInput {
                     node_id: tnode.id.clone(),
                     node_type: tnode.node_type.clone(),
@@ -379,7 +410,11 @@ impl<'g> Planner<'g> {
                 });
             }
             if descriptor.role == NodeRole::Input {
-                let name = node.data.get("name").and_then(Value::as_str).unwrap_or_default();
+                let name = node
+                    .data
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if name.is_empty() {
                     self.errors.push(ValidationError::InvalidInputName {
                         node_id: node.id.clone(),
@@ -406,7 +441,15 @@ impl<'g> Planner<'g> {
         }
 
         // 6. Streams: every edge downstream of a streaming-output node carries a stream.
-        let streaming_from = streaming_nodes(&nodes.iter().map(|(_, d, m)| d.mode == super::node::ExecutionMode::StreamingOutput || m.is_streaming_output).collect::<Vec<_>>(), &adjacency);
+        let streaming_from = streaming_nodes(
+            &nodes
+                .iter()
+                .map(|(_, d, m)| {
+                    d.mode == super::node::ExecutionMode::StreamingOutput || m.is_streaming_output
+                })
+                .collect::<Vec<_>>(),
+            &adjacency,
+        );
         for (s, outs) in routes.iter().enumerate() {
             if streaming_from[s] {
                 for r in outs.iter().flatten() {
@@ -425,7 +468,12 @@ impl<'g> Planner<'g> {
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| inputs[*i].sources == 0)
-                    .filter_map(|(i, p)| node.data.get(&p.name).filter(|v| !is_empty(v)).map(|v| (i, v.clone())))
+                    .filter_map(|(i, p)| {
+                        node.data
+                            .get(&p.name)
+                            .filter(|v| !is_empty(v))
+                            .map(|v| (i, v.clone()))
+                    })
                     .collect();
                 Arc::new(PlannedNode {
                     id: Arc::from(node.id.as_str()),
@@ -438,8 +486,13 @@ impl<'g> Planner<'g> {
                     input_names: meta.properties.iter().map(|p| p.name.clone()).collect(),
                     output_names: meta.outputs.iter().map(|o| o.name.clone()).collect(),
                     routes,
-                    param_name: (descriptor.role == NodeRole::Input)
-                        .then(|| node.data.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()),
+                    param_name: (descriptor.role == NodeRole::Input).then(|| {
+                        node.data
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    }),
                 })
             })
             .collect();
@@ -528,13 +581,19 @@ mod tests {
     #[test]
     fn finds_cycles_and_names_them_in_order() {
         assert_eq!(find_cycle(&[vec![1], vec![2], vec![]]), None);
-        assert_eq!(find_cycle(&[vec![1], vec![2], vec![1]]), Some(vec![1, 2, 1]));
+        assert_eq!(
+            find_cycle(&[vec![1], vec![2], vec![1]]),
+            Some(vec![1, 2, 1])
+        );
         assert_eq!(find_cycle(&[vec![0]]), Some(vec![0, 0]));
     }
 
     #[test]
     fn streams_flow_downstream_only() {
         let adj = vec![vec![1], vec![2], vec![], vec![2]];
-        assert_eq!(streaming_nodes(&[false, true, false, false], &adj), vec![false, true, true, false]);
+        assert_eq!(
+            streaming_nodes(&[false, true, false, false], &adj),
+            vec![false, true, true, false]
+        );
     }
 }

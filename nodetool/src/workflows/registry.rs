@@ -44,7 +44,10 @@ impl NodeRegistry {
             let mut registry = NodeRegistry::new();
             for descriptor in inventory::iter::<NodeDescriptor> {
                 if !registry.register(descriptor) {
-                    tracing::warn!(node_type = descriptor.node_type, "node type registered twice; keeping the first");
+                    tracing::warn!(
+                        node_type = descriptor.node_type,
+                        "node type registered twice; keeping the first"
+                    );
                 }
             }
             registry
@@ -106,12 +109,12 @@ impl NodeRegistry {
         let mut instance = (registered.descriptor.create)();
         for (index, property) in registered.metadata.properties.iter().enumerate() {
             if let Some(value) = node.data.get(&property.name).filter(|v| !is_empty(v)) {
-                instance
-                    .set_input(index, value.clone())
-                    .map_err(|source| CreateNodeError::InvalidProperty {
+                instance.set_input(index, value.clone()).map_err(|source| {
+                    CreateNodeError::InvalidProperty {
                         property: property.name.clone(),
                         source,
-                    })?;
+                    }
+                })?;
             }
         }
         Ok(instance)

@@ -152,7 +152,11 @@ impl WorkflowRunner {
     ///
     /// Posts `job_update` `running`, then node, edge and output messages, then `completed`,
     /// `failed` or `cancelled`.
-    pub async fn run(&self, ctx: &ProcessingContext, params: Map<String, Value>) -> Result<RunResult, RunError> {
+    pub async fn run(
+        &self,
+        ctx: &ProcessingContext,
+        params: Map<String, Value>,
+    ) -> Result<RunResult, RunError> {
         let run_scope = Arc::new(RunScope::default());
         let ctx = ctx.for_run(Arc::clone(&run_scope));
         let actors = self.build_actors(&ctx, params)?;
@@ -191,11 +195,17 @@ impl WorkflowRunner {
                     }
                 }
                 Err(join_error) => {
-                    let (id, ty) = match task_nodes.get(&join_error.id()).map(|&i| &self.plan.nodes[i]) {
+                    let (id, ty) = match task_nodes
+                        .get(&join_error.id())
+                        .map(|&i| &self.plan.nodes[i])
+                    {
                         Some(node) => (node.id.to_string(), node.node_type.to_string()),
                         None => ("?".to_owned(), "?".to_owned()),
                     };
-                    RunError::NodePanicked { node_id: id, node_type: ty }
+                    RunError::NodePanicked {
+                        node_id: id,
+                        node_type: ty,
+                    }
                 }
             };
             failure.get_or_insert(error);
@@ -206,18 +216,24 @@ impl WorkflowRunner {
         }
         match failure {
             Some(error) => {
-                self.post_job(&ctx, "failed", None, Some(error.to_string())).await;
+                self.post_job(&ctx, "failed", None, Some(error.to_string()))
+                    .await;
                 Err(error)
             }
             None => {
                 let outputs = run_scope.take_outputs();
-                self.post_job(&ctx, "completed", Some(outputs.clone()), None).await;
+                self.post_job(&ctx, "completed", Some(outputs.clone()), None)
+                    .await;
                 Ok(RunResult { outputs })
             }
         }
     }
 
-    fn build_actors(&self, ctx: &ProcessingContext, mut params: Map<String, Value>) -> Result<Vec<NodeActor>, RunError> {
+    fn build_actors(
+        &self,
+        ctx: &ProcessingContext,
+        mut params: Map<String, Value>,
+    ) -> Result<Vec<NodeActor>, RunError> {
         let nodes = &self.plan.nodes;
         let inboxes: Vec<Arc<NodeInbox>> = nodes
             .iter()
@@ -245,11 +261,14 @@ impl WorkflowRunner {
             {
                 let index = plan.input_names.iter().position(|n| n == "value");
                 match index {
-                    Some(index) => node.set_input(index, value).map_err(|source| RunError::InvalidParam {
-                        name,
-                        node_id: plan.id.to_string(),
-                        source,
-                    })?,
+                    Some(index) => {
+                        node.set_input(index, value)
+                            .map_err(|source| RunError::InvalidParam {
+                                name,
+                                node_id: plan.id.to_string(),
+                                source,
+                            })?
+                    }
                     None => {
                         return Err(RunError::InvalidParam {
                             name,
@@ -286,13 +305,23 @@ impl WorkflowRunner {
             let available: Vec<&str> = self.plan.param_names().collect();
             return Err(RunError::UnknownParam {
                 name: name.clone(),
-                available: if available.is_empty() { "none".into() } else { available.join(", ") },
+                available: if available.is_empty() {
+                    "none".into()
+                } else {
+                    available.join(", ")
+                },
             });
         }
         Ok(actors)
     }
 
-    async fn post_job(&self, ctx: &ProcessingContext, status: &str, result: Option<Map<String, Value>>, error: Option<String>) {
+    async fn post_job(
+        &self,
+        ctx: &ProcessingContext,
+        status: &str,
+        result: Option<Map<String, Value>>,
+        error: Option<String>,
+    ) {
         ctx.post_with(|| {
             ProcessingMessage::JobUpdate(JobUpdate {
                 status: status.to_owned(),
