@@ -3,7 +3,7 @@
 use crate::diagnostics::Diagnostics;
 use crate::parse::{self, DefaultValue, FieldModel, FnNode, Mode, NodeModel, Role};
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Item, ItemFn, ItemStruct};
 
@@ -65,7 +65,7 @@ fn fn_node(f: &ItemFn, node: &FnNode) -> TokenStream {
     });
     let args = model.fields.iter().map(|field| {
         let name = &field.ident;
-        quote!(::core::clone::Clone::clone(&self.#name))
+        quote_spanned!(field.ty.span()=> ::core::clone::Clone::clone(&self.#name))
     });
     let ctx_arg = node.takes_ctx.then(|| quote!(ctx,));
     let call = if node.is_async {
@@ -174,17 +174,17 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let (mode, slots_expr, is_streaming_output) = match opts.mode {
         Mode::Buffered => (
             quote!(Buffered),
-            quote!(#nt::__private::slots_of_process(#ident::process)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_process(#ident::process)),
             false,
         ),
         Mode::StreamingOutput => (
             quote!(StreamingOutput),
-            quote!(#nt::__private::slots_of_gen_process(#ident::gen_process)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_gen_process(#ident::gen_process)),
             true,
         ),
         Mode::StreamingInput => (
             quote!(StreamingInput),
-            quote!(#nt::__private::slots_of_run(#ident::run)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_run(#ident::run)),
             false,
         ),
     };

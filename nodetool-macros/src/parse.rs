@@ -136,14 +136,19 @@ pub(crate) fn parse_options(attr: TokenStream, diags: &mut Diagnostics) -> NodeO
             "cacheable" => options.cacheable = true,
             "requires_gpu" => options.requires_gpu = true,
             "expose_as_tool" => options.expose_as_tool = true,
-            _ => diags.error(
+            _ => {
+                if meta.input.peek(syn::Token![=]) {
+                    let _: Expr = meta.value()?.parse()?;
+                }
+                diags.error(
                 span,
                 format!(
                     "unknown `#[node]` option `{}`: expected one of namespace, name, title, layout, role, \
                      streaming_output, streaming_input, cacheable, requires_gpu, expose_as_tool",
                     path_text(&meta.path)
                 ),
-            ),
+            )
+            }
         }
         Ok(())
     });
@@ -219,13 +224,18 @@ pub(crate) fn parse_field(
                 "title" => field.title = Some(string_value(&meta)?),
                 "min" => field.min = Some(number_value(&meta)?),
                 "max" => field.max = Some(number_value(&meta)?),
-                _ => diags.error(
-                    meta.path.span(),
-                    format!(
-                        "unknown `#[input]` option `{}`: expected one of default, title, min, max",
-                        path_text(&meta.path)
-                    ),
-                ),
+                _ => {
+                    if meta.input.peek(syn::Token![=]) {
+                        let _: Expr = meta.value()?.parse()?;
+                    }
+                    diags.error(
+                        meta.path.span(),
+                        format!(
+                            "unknown `#[input]` option `{}`: expected one of default, title, min, max",
+                            path_text(&meta.path)
+                        ),
+                    )
+                }
             }
             Ok(())
         });

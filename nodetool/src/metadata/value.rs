@@ -284,7 +284,7 @@ mod tests {
         assert!(u8::from_value(json!(300)).is_err());
         assert!(u32::from_value(json!(-1)).is_err());
         let err = i64::from_value(json!("7")).unwrap_err();
-        assert_eq!(err.to_string(), "expected int (i64), got string \"7\"");
+        assert_eq!(err.to_string(), "expected int, got string \"7\"");
     }
 
     #[test]
@@ -296,7 +296,7 @@ mod tests {
     #[test]
     fn lists_name_the_bad_index() {
         let err = <Vec<i64>>::from_value(json!([1, "x"])).unwrap_err();
-        assert_eq!(err.expected, "int (i64) at index 1");
+        assert_eq!(err.expected, "int at index 1");
     }
 
     #[test]
@@ -327,6 +327,9 @@ mod tests {
     #[test]
     fn json_schema_comes_from_schemars() {
         assert_eq!(<i64 as NodeValue>::schema_json()["type"], "integer");
-        assert_eq!(<Vec<String> as NodeValue>::schema_json()["items"]["type"], "string");
+        assert_eq!(
+            <Vec<String> as NodeValue>::schema_json()["items"]["type"],
+            "string"
+        );
     }
 }

@@ -223,7 +223,9 @@ mod tests {
     use std::time::Duration;
 
     async fn guard<T>(f: impl std::future::Future<Output = T>) -> T {
-        tokio::time::timeout(Duration::from_secs(5), f).await.expect("inbox hung")
+        tokio::time::timeout(Duration::from_secs(5), f)
+            .await
+            .expect("inbox hung")
     }
 
     #[tokio::test]
@@ -251,7 +253,15 @@ mod tests {
         while let Some((h, v)) = guard(inbox.recv_any()).await {
             got.push((h, v));
         }
-        assert_eq!(got, vec![(0, json!("a1")), (1, json!("b1")), (0, json!("a2")), (2, json!("c1"))]);
+        assert_eq!(
+            got,
+            vec![
+                (0, json!("a1")),
+                (1, json!("b1")),
+                (0, json!("a2")),
+                (2, json!("c1"))
+            ]
+        );
     }
 
     #[tokio::test]
