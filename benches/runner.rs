@@ -2,10 +2,14 @@
 //! a chain of N `lib.math.Add`, a fan-out/fan-in of width N, and K items streamed through
 //! three pass-through nodes. `cargo bench --bench runner`; figures are in BENCHMARKS.md.
 
+use common::{edge as edge_between, node};
 use divan::{AllocProfiler, Bencher};
 use nodetool::prelude::*;
-use nodetool::workflows::{GraphEdge, GraphNode};
 use serde_json::{json, Map, Value};
+
+// The workload nodes (Source, Pass, Count, SumList) are the integration tests' own.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();
@@ -15,100 +19,24 @@ fn main() {
     divan::main();
 }
 
-/// Emits 0..count.
-#[node(namespace = "bench", streaming_output)]
-pub struct Source {
-    /// How many items.
-    #[input(default = 0)]
-    pub count: i64,
-}
-impl Source {
-    async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
-        for i in 0..self.count {
-            out.emit(i).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Passes every item through.
-#[node(namespace = "bench", streaming_input)]
-pub struct Pass {
-    /// Items.
-    #[input(default = Value::Null)]
-    pub value: Value,
-}
-impl Pass {
-    async fn run(
-        &mut self,
-        _ctx: &ProcessingContext,
-        inputs: &mut NodeInputs,
-        mut out: Emitter<'_, Value>,
-    ) -> Result<()> {
-        while let Some((_, v)) = inputs.recv_any().await {
-            out.emit(v).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Counts the items.
-#[node(namespace = "bench", streaming_input)]
-pub struct Count {
-    /// Items.
-    #[input(default = Value::Null)]
-    pub value: Value,
-}
-impl Count {
-    async fn run(
-        &mut self,
-        _ctx: &ProcessingContext,
-        inputs: &mut NodeInputs,
-        mut out: Emitter<'_, i64>,
-    ) -> Result<()> {
-        let mut n = 0;
-        while inputs.recv_any().await.is_some() {
-            n += 1;
-        }
-        out.emit(n).await?;
-        Ok(())
-    }
-}
-
-/// Sums a list.
-#[node(namespace = "bench")]
-pub async fn sum(#[input(default)] values: Vec<f64>) -> f64 {
-    values.iter().sum()
-}
-
-fn node(id: String, node_type: &str, data: Value) -> GraphNode {
-    GraphNode::new(id, node_type, data.as_object().cloned().unwrap_or_default())
-}
-
-fn edge(s: &str, t: &str, th: &str) -> GraphEdge {
-    let mut e = GraphEdge::new(s, "output", t, th);
-    e.id = Some(format!("{s}-{t}-{th}"));
-    e
+fn edge(source: &str, target: &str, handle: &str) -> nodetool::workflows::GraphEdge {
+    edge_between(source, "output", target, handle)
 }
 
 /// c → a0 → a1 → … → a(n-1) → out; the result is 1 + n.
 pub fn chain(n: usize) -> (Graph, f64) {
     let mut g = Graph::default();
-    g.nodes.push(node(
-        "c".into(),
-        "nodetool.constant.Float",
-        json!({"value": 1.0}),
-    ));
+    g.nodes
+        .push(node("c", "nodetool.constant.Float", json!({"value": 1.0})));
     let mut prev = "c".to_owned();
     for i in 0..n {
         let id = format!("a{i}");
-        g.nodes
-            .push(node(id.clone(), "lib.math.Add", json!({"b": 1.0})));
+        g.nodes.push(node(&id, "lib.math.Add", json!({"b": 1.0})));
         g.edges.push(edge(&prev, &id, "a"));
         prev = id;
     }
     g.nodes.push(node(
-        "out".into(),
+        "out",
         "nodetool.output.Output",
         json!({"name": "out"}),
     ));
@@ -119,22 +47,18 @@ pub fn chain(n: usize) -> (Graph, f64) {
 /// c → n × Add → sum → out; the result is 2n.
 pub fn fanout(n: usize) -> (Graph, f64) {
     let mut g = Graph::default();
+    g.nodes
+        .push(node("c", "nodetool.constant.Float", json!({"value": 1.0})));
+    g.nodes.push(node("sum", "test.SumList", json!({})));
     g.nodes.push(node(
-        "c".into(),
-        "nodetool.constant.Float",
-        json!({"value": 1.0}),
-    ));
-    g.nodes.push(node("sum".into(), "bench.Sum", json!({})));
-    g.nodes.push(node(
-        "out".into(),
+        "out",
         "nodetool.output.Output",
         json!({"name": "out"}),
     ));
     g.edges.push(edge("sum", "out", "value"));
     for i in 0..n {
         let id = format!("a{i}");
-        g.nodes
-            .push(node(id.clone(), "lib.math.Add", json!({"b": 1.0})));
+        g.nodes.push(node(&id, "lib.math.Add", json!({"b": 1.0})));
         g.edges.push(edge("c", &id, "a"));
         g.edges.push(edge(&id, "sum", "values"));
     }
@@ -145,13 +69,13 @@ pub fn fanout(n: usize) -> (Graph, f64) {
 pub fn stream(k: usize) -> (Graph, f64) {
     let mut g = Graph::default();
     g.nodes
-        .push(node("src".into(), "bench.Source", json!({"count": k})));
+        .push(node("src", "test.Source", json!({"count": k})));
     for p in ["p1", "p2", "p3"] {
-        g.nodes.push(node(p.into(), "bench.Pass", json!({})));
+        g.nodes.push(node(p, "test.Pass", json!({})));
     }
-    g.nodes.push(node("cnt".into(), "bench.Count", json!({})));
+    g.nodes.push(node("cnt", "test.Count", json!({})));
     g.nodes.push(node(
-        "out".into(),
+        "out",
         "nodetool.output.Output",
         json!({"name": "out"}),
     ));

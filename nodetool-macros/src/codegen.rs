@@ -52,7 +52,7 @@ pub(crate) fn expand_node(attr: TokenStream, item: TokenStream) -> TokenStream {
 fn fn_node(f: &ItemFn, node: &FnNode) -> TokenStream {
     let model = &node.model;
     let ident = &model.ident;
-    let vis = parse::visibility_of(f);
+    let vis = &f.vis;
     let fn_ident = &f.sig.ident;
     let output = &node.output;
     let field_defs = model.fields.iter().map(|field| {
@@ -118,17 +118,16 @@ fn default_tokens(field: &FieldModel) -> Option<TokenStream> {
 pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let ident = &model.ident;
     let opts = &model.options;
-    debug_assert!(model.fields.iter().all(|f| !f.ident.to_string().is_empty()));
     let class_name = opts.name.clone().unwrap_or_else(|| ident.to_string());
     let node_type = format!("{}.{}", model.namespace, class_name);
     let namespace = &model.namespace;
-    let title = opts
-        .title
-        .clone()
-        .unwrap_or_else(|| title_from_class(&class_name));
+    let nt = quote!(::nodetool);
+    let title = match &opts.title {
+        Some(t) => quote!(::std::string::String::from(#t)),
+        None => quote!(#nt::metadata::title_case(#class_name)),
+    };
     let description = &model.description;
     let layout = opts.layout.clone().unwrap_or_else(|| "default".to_owned());
-    let nt = quote!(::nodetool);
 
     let slots: Vec<_> = model
         .fields
@@ -147,7 +146,10 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let properties = model.fields.iter().map(|f| {
         let ty = &f.ty;
         let name = f.ident.to_string();
-        let title = f.title.clone().unwrap_or_else(|| title_of_field(&name));
+        let title = match &f.title {
+            Some(t) => quote!(::std::string::String::from(#t)),
+            None => quote!(#nt::metadata::title_case(#name)),
+        };
         let doc = opt_str(f.doc.as_deref());
         let default = match default_tokens(f) {
             Some(d) => quote!(::core::option::Option::Some(<#ty as #nt::metadata::NodeValue>::into_value(#d))),
@@ -161,7 +163,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 name: ::std::string::String::from(#name),
                 type_metadata: <#ty as #nt::metadata::NodeValue>::type_metadata(),
                 default: #default,
-                title: ::core::option::Option::Some(::std::string::String::from(#title)),
+                title: ::core::option::Option::Some(#title),
                 description: #doc,
                 min: #min,
                 max: #max,
@@ -276,7 +278,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
 
             fn __metadata() -> #nt::metadata::NodeMetadata {
                 #nt::metadata::NodeMetadata {
-                    title: ::std::string::String::from(#title),
+                    title: #title,
                     description: ::std::string::String::from(#description),
                     namespace: ::std::string::String::from(#namespace),
                     node_type: ::std::string::String::from(#node_type),
@@ -382,38 +384,6 @@ fn opt_f64(v: Option<f64>) -> TokenStream {
     }
 }
 
-/// `WordCount` → `Word Count` (NodeTool titles node classes by splitting camel case).
-fn title_from_class(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let boundary = i > 0
-            && c.is_uppercase()
-            && (chars[i - 1].is_lowercase()
-                || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
-                    && chars[i - 1].is_uppercase());
-        if boundary {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `max_tokens` → `Max Tokens` (NodeTool's property titles).
-fn title_of_field(name: &str) -> String {
-    name.split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// `#[derive(Outputs)]` on a struct with named fields.
 pub(crate) fn expand_outputs(item: TokenStream) -> TokenStream {
     let s: ItemStruct = match syn::parse2(item) {
@@ -460,14 +430,6 @@ pub(crate) fn expand_outputs(item: TokenStream) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn titles_follow_nodetool() {
-        assert_eq!(title_from_class("WordCount"), "Word Count");
-        assert_eq!(title_from_class("HTTPGet"), "HTTP Get");
-        assert_eq!(title_from_class("Add"), "Add");
-        assert_eq!(title_of_field("max_tokens"), "Max Tokens");
-    }
 
     #[test]
     fn expands_a_struct_node_with_registration_and_metadata() {

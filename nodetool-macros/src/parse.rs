@@ -3,9 +3,7 @@
 use crate::diagnostics::Diagnostics;
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
-use syn::{
-    Attribute, Expr, ExprLit, Fields, Ident, ItemFn, ItemStruct, Lit, LitStr, Type, Visibility,
-};
+use syn::{Attribute, Expr, ExprLit, Fields, Ident, ItemFn, ItemStruct, Lit, LitStr, Type};
 
 /// How the runner drives the node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -441,11 +439,6 @@ pub(crate) fn pascal_case(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// The visibility to give generated items: the user's own.
-pub(crate) fn visibility_of(item: &ItemFn) -> Visibility {
-    item.vis.clone()
 }
 
 #[cfg(test)]

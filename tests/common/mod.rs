@@ -1,4 +1,4 @@
-//! Test nodes and helpers shared by the integration tests.
+//! Test nodes and helpers shared by the integration tests and the benchmarks.
 #![allow(dead_code, missing_docs)]
 
 use nodetool::prelude::*;
@@ -83,20 +83,20 @@ impl Source {
     }
 }
 
-/// Passes every item through.
+/// Passes every item through, as Python's `BenchPass` does (`inputs.any()`).
 #[node(namespace = "test", streaming_input)]
 pub struct Pass {
-    #[input(default = 0)]
-    pub value: i64,
+    #[input(default = Value::Null)]
+    pub value: Value,
 }
 impl Pass {
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
         inputs: &mut NodeInputs,
-        mut out: Emitter<'_, i64>,
+        mut out: Emitter<'_, Value>,
     ) -> Result<()> {
-        while let Some(v) = inputs.recv_as::<i64>("value").await? {
+        while let Some((_, v)) = inputs.recv_any().await {
             out.emit(v).await?;
         }
         Ok(())

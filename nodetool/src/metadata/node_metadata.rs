@@ -105,36 +105,41 @@ impl NodeMetadata {
     }
 }
 
-/// Turns `snake_case` or `CamelCase` into `Title Case`, as NodeTool titles properties.
+/// Turns `snake_case` or `CamelCase` into `Title Case`, as NodeTool titles node classes and
+/// properties; an acronym stays one word.
 ///
 /// ```
-/// assert_eq!(nodetool::metadata::title_case("max_tokens"), "Max Tokens");
-/// assert_eq!(nodetool::metadata::title_case("WordCount"), "Word Count");
+/// use nodetool::metadata::title_case;
+/// assert_eq!(title_case("max_tokens"), "Max Tokens");
+/// assert_eq!(title_case("WordCount"), "Word Count");
+/// assert_eq!(title_case("HTTPGet"), "HTTP Get");
 /// ```
 pub fn title_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 4);
-    let mut prev: Option<char> = None;
-    for c in name.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == '_' {
             if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
-            prev = Some(' ');
             continue;
         }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
         let word_start = match prev {
-            None | Some(' ') => true,
-            Some(p) => c.is_uppercase() && p.is_lowercase(),
-        };
-        if word_start {
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
+            None | Some('_') => true,
+            Some(p) => {
+                c.is_uppercase() && (p.is_lowercase() || (p.is_uppercase() && next_is_lower))
             }
+        };
+        if word_start && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        if word_start {
             out.extend(c.to_uppercase());
         } else {
             out.push(c);
         }
-        prev = Some(c);
     }
     out
 }
@@ -147,7 +152,8 @@ mod tests {
     fn title_case_splits_words() {
         assert_eq!(title_case("a"), "A");
         assert_eq!(title_case("text_input_value"), "Text Input Value");
-        assert_eq!(title_case("HTTPGet"), "HTTPGet");
+        assert_eq!(title_case("HTTPGet"), "HTTP Get");
+        assert_eq!(title_case("Add"), "Add");
         assert_eq!(title_case("splitLines"), "Split Lines");
     }
 

@@ -156,13 +156,7 @@ impl NodeActor {
                 .collect::<Map<String, Value>>()
         });
         for (index, value) in values {
-            self.node.set_input(index, value).map_err(|e| match e {
-                NodeError::InvalidInput { source, .. } => NodeError::InvalidInput {
-                    handle: self.plan.input_names[index].clone(),
-                    source,
-                },
-                other => other,
-            })?;
+            self.node.set_input(index, value)?;
         }
         if self.ctx.has_listener() {
             self.post(|a| {
@@ -192,7 +186,7 @@ impl NodeActor {
 
     fn node_update(
         &self,
-        status: &str,
+        status: &'static str,
         error: Option<String>,
         result: Option<Map<String, Value>>,
     ) -> NodeUpdate {
@@ -200,7 +194,7 @@ impl NodeActor {
             node_id: Arc::clone(&self.plan.id),
             node_name: Arc::clone(&self.plan.title),
             node_type: Arc::clone(&self.plan.node_type),
-            status: status.to_owned(),
+            status: status.into(),
             error,
             result,
             properties: Some(Map::new()),
@@ -214,7 +208,7 @@ impl NodeActor {
 
     async fn post_status(
         &self,
-        status: &str,
+        status: &'static str,
         error: Option<String>,
         result: Option<Map<String, Value>>,
     ) {

@@ -18,7 +18,7 @@ pub type MessageSender = mpsc::Sender<ProcessingMessage>;
 struct JobScope {
     user_id: String,
     job_id: String,
-    workflow_id: String,
+    workflow_id: Arc<str>,
     messages: Option<MessageSender>,
     cancel: CancellationToken,
     #[cfg(feature = "http")]
@@ -119,7 +119,7 @@ impl ProcessingContextBuilder {
                 job_id: self
                     .job_id
                     .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
-                workflow_id: self.workflow_id.unwrap_or_default(),
+                workflow_id: Arc::from(self.workflow_id.unwrap_or_default()),
                 messages: self.messages,
                 cancel: self.cancel.unwrap_or_default(),
                 #[cfg(feature = "http")]
@@ -232,8 +232,14 @@ impl ProcessingContext {
         .await;
     }
 
-    pub(crate) fn workflow_id_opt(&self) -> Option<String> {
-        (!self.job.workflow_id.is_empty()).then(|| self.job.workflow_id.clone())
+    /// The workflow id for a message: `None` when the run has none.
+    pub(crate) fn workflow_id_opt(&self) -> Option<Arc<str>> {
+        (!self.job.workflow_id.is_empty()).then(|| Arc::clone(&self.job.workflow_id))
+    }
+
+    /// The workflow id, shared (for `edge_update`, which always carries one).
+    pub(crate) fn workflow_id_arc(&self) -> Arc<str> {
+        Arc::clone(&self.job.workflow_id)
     }
 
     /// Posts a message to the run's listener; does nothing when nobody listens.

@@ -221,7 +221,7 @@ impl Graph {
 
     /// Serialises the graph as NodeTool JSON.
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        to_json(self)
     }
 
     /// The node with this id.
@@ -247,37 +247,58 @@ impl WorkflowDocument {
     }
 }
 
+/// Either file shape, read in one pass: a saved workflow has `graph`, a bare graph has
+/// `nodes` and `edges` at the top.
+#[derive(Deserialize)]
+struct GraphFile {
+    #[serde(default)]
+    graph: Option<Graph>,
+    #[serde(default)]
+    nodes: Option<Vec<GraphNode>>,
+    #[serde(default)]
+    edges: Option<Vec<GraphEdge>>,
+    #[serde(flatten)]
+    fields: Map<String, Value>,
+}
+
 fn parse_document(text: &str, path: Option<&Path>) -> Result<WorkflowDocument, GraphParseError> {
-    let json_error = |e: serde_json::Error, json_path: String| GraphParseError::Json {
-        path: path.map(Path::to_owned),
-        line: e.line(),
-        column: e.column(),
-        json_path,
-        message: strip_position(&e.to_string()),
-    };
-    // First pass: is it JSON at all, and is it a saved workflow or a bare graph?
-    let is_document = {
-        let probe: Value = serde_json::from_str(text).map_err(|e| json_error(e, String::new()))?;
-        probe.get("graph").is_some_and(Value::is_object)
-    };
-    // Second pass: typed, with the path of whatever does not fit.
     let de = &mut serde_json::Deserializer::from_str(text);
-    if is_document {
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let p = e.path().to_string();
-            json_error(e.into_inner(), p)
-        })
-    } else {
-        serde_path_to_error::deserialize(de)
-            .map(|graph| WorkflowDocument {
-                graph,
-                fields: Map::new(),
-            })
-            .map_err(|e| {
-                let p = e.path().to_string();
-                json_error(e.into_inner(), p)
-            })
-    }
+    let file: GraphFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let json_path = e.path().to_string();
+        let e = e.into_inner();
+        GraphParseError::Json {
+            path: path.map(Path::to_owned),
+            line: e.line(),
+            column: e.column(),
+            json_path,
+            message: strip_position(&e.to_string()),
+        }
+    })?;
+    Ok(match file.graph {
+        Some(graph) => {
+            // A saved workflow keeps every other field, top-level `nodes`/`edges` included.
+            let mut fields = file.fields;
+            if let Some(nodes) = file.nodes {
+                fields.insert("nodes".to_owned(), to_json(&nodes));
+            }
+            if let Some(edges) = file.edges {
+                fields.insert("edges".to_owned(), to_json(&edges));
+            }
+            WorkflowDocument { graph, fields }
+        }
+        None => WorkflowDocument {
+            graph: Graph {
+                nodes: file.nodes.unwrap_or_default(),
+                edges: file.edges.unwrap_or_default(),
+            },
+            fields: Map::new(),
+        },
+    })
+}
+
+/// Graph types always serialise (string keys, no failing `Serialize` impls).
+fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// serde_json appends " at line L column C" to its messages; we report those separately.

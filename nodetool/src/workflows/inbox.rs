@@ -76,11 +76,6 @@ impl NodeInbox {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The number of input handles.
-    pub fn handle_count(&self) -> usize {
-        self.lock().handles.len()
-    }
-
     /// Delivers `value` to `handle`, waiting while its buffer is full.
     pub async fn put(&self, handle: usize, value: Value) -> Result<(), InboxClosed> {
         let mut value = Some(value);

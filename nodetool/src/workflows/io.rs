@@ -87,18 +87,6 @@ impl NodeOutputs {
         }
     }
 
-    /// Outputs that go nowhere: for running a node on its own.
-    pub fn detached(names: &[&str]) -> Self {
-        let names: Arc<[String]> = names.iter().map(|s| (*s).to_owned()).collect();
-        Self {
-            last: vec![None; names.len()],
-            routes: names.iter().map(|_| Vec::new()).collect(),
-            names,
-            ctx: ProcessingContext::default(),
-            track_last: true,
-        }
-    }
-
     /// The index of the output named `name`.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
@@ -118,30 +106,13 @@ impl NodeOutputs {
                 *slot = Some(value.clone());
             }
         }
-        let n = routes.len();
-        let mut value = Some(value);
-        for (i, route) in routes.iter_mut().enumerate() {
-            let item = if i + 1 == n {
-                value.take().unwrap_or(Value::Null)
-            } else {
-                value.clone().unwrap_or(Value::Null)
-            };
-            // A receiver that has finished no longer wants items: that is not an error.
-            if route.inbox.put(route.handle, item).await.is_ok() {
-                route.sent += 1;
-                let (edge_id, counter) = (&route.edge_id, route.sent);
-                self.ctx
-                    .post_with(|| {
-                        ProcessingMessage::EdgeUpdate(EdgeUpdate {
-                            workflow_id: self.ctx.workflow_id().to_owned(),
-                            edge_id: Arc::clone(edge_id),
-                            status: "message_sent".to_owned(),
-                            counter: Some(counter),
-                        })
-                    })
-                    .await;
-            }
+        let Some((last, others)) = routes.split_last_mut() else {
+            return Ok(());
+        };
+        for route in others {
+            deliver(&self.ctx, route, value.clone()).await;
         }
+        deliver(&self.ctx, last, value).await;
         Ok(())
     }
 
@@ -183,20 +154,36 @@ impl NodeOutputs {
     pub(crate) async fn close(&mut self) {
         for route in self.routes.iter().flatten() {
             route.inbox.source_done(route.handle);
-            let edge_id = &route.edge_id;
-            self.ctx
-                .post_with(|| {
-                    ProcessingMessage::EdgeUpdate(EdgeUpdate {
-                        workflow_id: self.ctx.workflow_id().to_owned(),
-                        edge_id: Arc::clone(edge_id),
-                        status: "drained".to_owned(),
-                        counter: None,
-                    })
-                })
-                .await;
+            post_edge_update(&self.ctx, route, "drained", None).await;
         }
         self.routes.iter_mut().for_each(Vec::clear);
     }
+}
+
+/// Puts `item` into one route's inbox and reports it; a receiver that has finished no longer
+/// wants items, which is not an error.
+async fn deliver(ctx: &ProcessingContext, route: &mut Route, item: Value) {
+    if route.inbox.put(route.handle, item).await.is_ok() {
+        route.sent += 1;
+        post_edge_update(ctx, route, "message_sent", Some(route.sent)).await;
+    }
+}
+
+async fn post_edge_update(
+    ctx: &ProcessingContext,
+    route: &Route,
+    status: &'static str,
+    counter: Option<u64>,
+) {
+    ctx.post_with(|| {
+        ProcessingMessage::EdgeUpdate(EdgeUpdate {
+            workflow_id: ctx.workflow_id_arc(),
+            edge_id: Arc::clone(&route.edge_id),
+            status: status.into(),
+            counter,
+        })
+    })
+    .await;
 }
 
 /// A typed view of a node's outputs, handed to `gen_process` and `run`.

@@ -2,17 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A status update about the whole job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobUpdate {
     /// `running`, `completed`, `failed` or `cancelled`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     /// The job.
     pub job_id: Option<String>,
     /// The workflow.
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Arc<str>>,
     /// A human message.
     pub message: Option<String>,
     /// On completion: outputs keyed by output name, each a list of values.
@@ -31,7 +32,7 @@ pub struct NodeUpdate {
     /// The node type.
     pub node_type: Arc<str>,
     /// `running`, `completed` or `error`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     /// On `error`: what went wrong.
     pub error: Option<String>,
     /// On `completed`: the last value of each output.
@@ -39,7 +40,7 @@ pub struct NodeUpdate {
     /// The properties that were set.
     pub properties: Option<Map<String, Value>>,
     /// The workflow.
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Arc<str>>,
 }
 
 /// Progress of a long-running node.
@@ -55,18 +56,18 @@ pub struct NodeProgress {
     #[serde(default)]
     pub chunk: String,
     /// The workflow.
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Arc<str>>,
 }
 
 /// Traffic on an edge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EdgeUpdate {
     /// The workflow.
-    pub workflow_id: String,
+    pub workflow_id: Arc<str>,
     /// The edge's id (`""` when it has none).
     pub edge_id: Arc<str>,
     /// `message_sent` or `drained`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     /// On `message_sent`: how many items the edge has carried.
     pub counter: Option<u64>,
 }
@@ -88,7 +89,7 @@ pub struct OutputUpdate {
     #[serde(default)]
     pub metadata: Map<String, Value>,
     /// The workflow.
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Arc<str>>,
 }
 
 /// How serious a log line is.
@@ -115,7 +116,7 @@ pub struct LogUpdate {
     /// How serious.
     pub severity: Severity,
     /// The workflow.
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<Arc<str>>,
 }
 
 /// A value that reached a preview node.

@@ -1,11 +1,11 @@
 //! [`WorkflowPlan`]: a graph checked against the registry and laid out for the runner.
 
-use super::graph::{EdgeType, Graph, SyncMode};
-use super::node::{NodeDescriptor, NodeError, NodeRole};
-use super::registry::{is_empty, CreateNodeError, NodeRegistry};
+use super::graph::{EdgeType, Graph, GraphEdge, GraphNode, SyncMode};
+use super::node::{ExecutionMode, Node, NodeDescriptor, NodeError, NodeRole};
+use super::registry::{is_empty, NodeRegistry};
 use crate::metadata::{NodeMetadata, TypeMetadata};
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
@@ -153,7 +153,7 @@ impl fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// How one input handle of a planned node is fed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct PlannedInput {
     /// How many edges feed it (0: its value comes from `data` or the default).
     pub(crate) sources: usize,
@@ -189,6 +189,18 @@ pub(crate) struct PlannedNode {
     pub(crate) param_name: Option<String>,
 }
 
+impl PlannedNode {
+    /// A fresh instance with the plan's `data` assigned; on failure, the property and why.
+    pub(crate) fn instantiate(&self) -> Result<Box<dyn Node>, (String, NodeError)> {
+        let mut node = (self.descriptor.create)();
+        for (index, value) in &self.data {
+            node.set_input(*index, value.clone())
+                .map_err(|error| (self.input_names[*index].clone(), error))?;
+        }
+        Ok(node)
+    }
+}
+
 /// A validated graph, ready to run any number of times.
 ///
 /// ```
@@ -219,6 +231,18 @@ impl WorkflowPlan {
     }
 }
 
+/// A graph node whose type is registered, with what the registry knows of it.
+type KnownNode<'g> = (&'g GraphNode, &'static NodeDescriptor, &'g NodeMetadata);
+
+/// The wiring found by checking the edges.
+struct Wiring {
+    inputs: Vec<Vec<PlannedInput>>,
+    /// Per input: whether some edge feeds it single items of a list type.
+    items_fed: Vec<Vec<bool>>,
+    routes: Vec<Vec<Vec<PlannedRoute>>>,
+    adjacency: Vec<Vec<usize>>,
+}
+
 struct Planner<'g> {
     graph: &'g Graph,
     registry: &'g NodeRegistry,
@@ -235,15 +259,36 @@ impl<'g> Planner<'g> {
     }
 
     fn plan(mut self) -> Result<WorkflowPlan, ValidationErrors> {
-        let graph = self.graph;
-        // 1. Nodes: known types, unique ids. Comments are dropped.
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut nodes: Vec<(
-            &'g super::graph::GraphNode,
-            &'static NodeDescriptor,
-            &'g NodeMetadata,
-        )> = Vec::new();
-        for node in graph
+        let (nodes, index) = self.known_nodes();
+        let mut wiring = self.wire(&nodes, &index);
+        self.check_inputs(&nodes, &mut wiring);
+        if let Some(cycle) = find_cycle(&wiring.adjacency) {
+            self.errors.push(ValidationError::Cycle {
+                nodes: cycle.into_iter().map(|i| nodes[i].0.id.clone()).collect(),
+            });
+        }
+        mark_streams(&nodes, &mut wiring);
+        let planned: Vec<PlannedNode> = nodes
+            .iter()
+            .zip(wiring.inputs)
+            .zip(wiring.routes)
+            .map(|((node, inputs), routes)| planned_node(*node, inputs, routes))
+            .collect();
+        self.check_values_and_names(&planned);
+        if !self.errors.is_empty() {
+            return Err(ValidationErrors(self.errors));
+        }
+        Ok(WorkflowPlan {
+            nodes: planned.into_iter().map(Arc::new).collect(),
+        })
+    }
+
+    /// Nodes of registered types with unique ids (comments dropped), and their positions.
+    fn known_nodes(&mut self) -> (Vec<KnownNode<'g>>, HashMap<&'g str, usize>) {
+        let mut index = HashMap::new();
+        let mut nodes = Vec::new();
+        for node in self
+            .graph
             .nodes
             .iter()
             .filter(|n| n.node_type != COMMENT_NODE_TYPE)
@@ -256,7 +301,7 @@ impl<'g> Planner<'g> {
             }
             match self.registry.get(&node.node_type) {
                 Some(r) => {
-                    index.insert(&node.id, nodes.len());
+                    index.insert(node.id.as_str(), nodes.len());
                     nodes.push((node, r.descriptor, &r.metadata));
                 }
                 None => self.errors.push(ValidationError::UnknownNodeType {
@@ -265,113 +310,125 @@ impl<'g> Planner<'g> {
                 }),
             }
         }
-        let comment_ids: Vec<&str> = graph
+        (nodes, index)
+    }
+
+    /// Checks every edge (known nodes and handles, compatible types) and records the good ones.
+    fn wire(&mut self, nodes: &[KnownNode<'g>], index: &HashMap<&str, usize>) -> Wiring {
+        let mut wiring = Wiring {
+            inputs: nodes
+                .iter()
+                .map(|(_, _, m)| vec![PlannedInput::default(); m.properties.len()])
+                .collect(),
+            items_fed: nodes
+                .iter()
+                .map(|(_, _, m)| vec![false; m.properties.len()])
+                .collect(),
+            routes: nodes
+                .iter()
+                .map(|(_, _, m)| vec![Vec::new(); m.outputs.len()])
+                .collect(),
+            adjacency: vec![Vec::new(); nodes.len()],
+        };
+        // Nodes of unknown types were reported already: their edges are not reported again.
+        let unknown_typed: HashSet<&str> = self
+            .graph
             .nodes
             .iter()
-            .filter(|n| n.node_type == COMMENT_NODE_TYPE)
+            .filter(|n| n.node_type != COMMENT_NODE_TYPE && !index.contains_key(n.id.as_str()))
             .map(|n| n.id.as_str())
             .collect();
-
-        // 2. Edges: known nodes and handles, compatible types.
-        let mut inputs: Vec<Vec<PlannedInput>> = nodes
-            .iter()
-            .map(|(_, _, m)| {
-                vec![
-                    PlannedInput {
-                        sources: 0,
-                        aggregate: false,
-                        streaming: false
-                    };
-                    m.properties.len()
-                ]
-            })
-            .collect();
-        let mut routes: Vec<Vec<Vec<PlannedRoute>>> = nodes
-            .iter()
-            .map(|(_, _, m)| vec![Vec::new(); m.outputs.len()])
-            .collect();
-        let mut item_typed: Vec<Vec<bool>> = inputs.iter().map(|i| vec![false; i.len()]).collect();
-        let mut adjacency: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-        for edge in &graph.edges {
-            let label = edge.label();
+        for edge in &self.graph.edges {
             if edge.edge_type == EdgeType::Control {
                 self.errors
-                    .push(ValidationError::ControlEdge { edge: label });
+                    .push(ValidationError::ControlEdge { edge: edge.label() });
                 continue;
             }
-            let mut endpoint = |id: &str| match index.get(id) {
-                Some(&i) => Some(i),
-                None => {
-                    // Edges of unknown-typed nodes were already reported with the node.
-                    let reported = graph.nodes.iter().any(|n| n.id == id);
-                    if !reported || comment_ids.contains(&id) {
-                        self.errors.push(ValidationError::UnknownEdgeNode {
-                            edge: label.clone(),
-                            node_id: id.to_owned(),
-                        });
-                    }
-                    None
+            let mut endpoint = |id: &str| {
+                let found = index.get(id).copied();
+                if found.is_none() && !unknown_typed.contains(id) {
+                    self.errors.push(ValidationError::UnknownEdgeNode {
+                        edge: edge.label(),
+                        node_id: id.to_owned(),
+                    });
                 }
+                found
             };
             let (Some(s), Some(t)) = (endpoint(&edge.source), endpoint(&edge.target)) else {
                 continue;
             };
-            let (snode, _, smeta) = nodes[s];
-            let (tnode, _, tmeta) = nodes[t];
-            let Some(out_idx) = smeta
-                .outputs
-                .iter()
-                .position(|o| o.name == edge.source_handle)
-            else {
-                self.errors.push(ValidationError::UnknownOutput {
-                    node_id: snode.id.clone(),
-                    node_type: snode.node_type.clone(),
-                    handle: edge.source_handle.clone(),
-                    available: names(smeta.outputs.iter().map(|o| o.name.as_str())),
+            if let Some((out_idx, in_idx, item_typed)) = self.check_edge(edge, nodes[s], nodes[t]) {
+                wiring.inputs[t][in_idx].sources += 1;
+                wiring.items_fed[t][in_idx] |= item_typed;
+                wiring.adjacency[s].push(t);
+                wiring.routes[s][out_idx].push(PlannedRoute {
+                    target: t,
+                    handle: in_idx,
+                    edge_id: Arc::from(edge.id.as_deref().unwrap_or_default()),
                 });
-                continue;
-            };
-            let Some(in_idx) = tmeta
-                .properties
-                .iter()
-                .position(|p| p.name == edge.target_handle)
-            else {
-                self.errors.push(ValidationError::UnknownInput {
-                    node_id: tnode.id.clone(),
-                    node_type: tnode.node_type.clone(),
-                    handle: edge.target_handle.clone(),
-                    available: names(tmeta.properties.iter().map(|p| p.name.as_str())),
-                });
-                continue;
-            };
-            let source_type = &smeta.outputs[out_idx].type_metadata;
-            let target_type = &tmeta.properties[in_idx].type_metadata;
-            if !source_type.is_assignable_to(target_type) {
-                self.errors.push(ValidationError::TypeMismatch {
-                    edge: label.clone(),
-                    source_id: snode.id.clone(),
-                    source_handle: edge.source_handle.clone(),
-                    source_type: source_type.to_string(),
-                    target_id: tnode.id.clone(),
-                    target_handle: edge.target_handle.clone(),
-                    target_type: target_type.to_string(),
-                });
-                continue;
             }
-            inputs[t][in_idx].sources += 1;
-            item_typed[t][in_idx] |= feeds_items(source_type, target_type);
-            adjacency[s].push(t);
-            routes[s][out_idx].push(PlannedRoute {
-                target: t,
-                handle: in_idx,
-                edge_id: Arc::from(edge.id.clone().unwrap_or_default()),
-            });
         }
+        wiring
+    }
 
-        // 3. Per input: list aggregation, several edges into a non-list, missing values.
-        for (t, (node, _, meta)) in nodes.iter().enumerate() {
-            for (i, prop) in meta.properties.iter().enumerate() {
-                let input = &mut inputs[t][i];
+    /// The output and input indices of a well-formed edge, and whether it feeds single items
+    /// into a list input.
+    fn check_edge(
+        &mut self,
+        edge: &GraphEdge,
+        (snode, _, smeta): KnownNode<'g>,
+        (tnode, _, tmeta): KnownNode<'g>,
+    ) -> Option<(usize, usize, bool)> {
+        let Some(out_idx) = smeta
+            .outputs
+            .iter()
+            .position(|o| o.name == edge.source_handle)
+        else {
+            self.errors.push(ValidationError::UnknownOutput {
+                node_id: snode.id.clone(),
+                node_type: snode.node_type.clone(),
+                handle: edge.source_handle.clone(),
+                available: names(smeta.outputs.iter().map(|o| o.name.as_str())),
+            });
+            return None;
+        };
+        let Some(in_idx) = tmeta
+            .properties
+            .iter()
+            .position(|p| p.name == edge.target_handle)
+        else {
+            self.errors.push(ValidationError::UnknownInput {
+                node_id: tnode.id.clone(),
+                node_type: tnode.node_type.clone(),
+                handle: edge.target_handle.clone(),
+                available: names(tmeta.properties.iter().map(|p| p.name.as_str())),
+            });
+            return None;
+        };
+        let source_type = &smeta.outputs[out_idx].type_metadata;
+        let target_type = &tmeta.properties[in_idx].type_metadata;
+        if !source_type.is_assignable_to(target_type) {
+            self.errors.push(ValidationError::TypeMismatch {
+                edge: edge.label(),
+                source_id: snode.id.clone(),
+                source_handle: edge.source_handle.clone(),
+                source_type: source_type.to_string(),
+                target_id: tnode.id.clone(),
+                target_handle: edge.target_handle.clone(),
+                target_type: target_type.to_string(),
+            });
+            return None;
+        }
+        Some((out_idx, in_idx, feeds_items(source_type, target_type)))
+    }
+
+    /// Per input: several edges into a non-list, list aggregation, missing required values.
+    fn check_inputs(&mut self, nodes: &[KnownNode<'g>], wiring: &mut Wiring) {
+        let per_node = wiring.inputs.iter_mut().zip(&wiring.items_fed);
+        for ((node, _, meta), (inputs, items_fed)) in nodes.iter().zip(per_node) {
+            for ((prop, input), &items_fed) in
+                meta.properties.iter().zip(inputs.iter_mut()).zip(items_fed)
+            {
                 let is_list = prop.type_metadata.is_list();
                 if input.sources > 1 && !is_list && !prop.type_metadata.is_any() {
                     self.errors.push(ValidationError::MultipleEdgesIntoNonList {
@@ -380,7 +437,7 @@ impl<'g> Planner<'g> {
                         count: input.sources,
                     });
                 }
-                input.aggregate = is_list && (input.sources > 1 || item_typed[t][i]);
+                input.aggregate = is_list && (input.sources > 1 || items_fed);
                 let has_value = node.data.get(&prop.name).is_some_and(|v| !is_empty(v));
                 if prop.required && input.sources == 0 && !has_value {
                     self.errors.push(ValidationError::MissingInput {
@@ -391,112 +448,98 @@ impl<'g> Planner<'g> {
                 }
             }
         }
+    }
 
-        // 4. Property values convert; input nodes are named uniquely.
-        let mut param_names: HashMap<String, &str> = HashMap::new();
-        for (node, descriptor, _) in &nodes {
-            if let Err(e) = self.registry.create(node) {
-                let message = match e {
-                    CreateNodeError::InvalidProperty {
-                        property,
-                        source: NodeError::InvalidInput { source, .. },
-                    } => format!("property `{property}`: {source}"),
-                    other => other.to_string(),
+    /// Property values convert to their types; input nodes are named, uniquely.
+    fn check_values_and_names(&mut self, planned: &[PlannedNode]) {
+        let mut param_names: HashMap<&str, &str> = HashMap::new();
+        for node in planned {
+            if let Err((property, error)) = node.instantiate() {
+                let message = match error {
+                    NodeError::InvalidInput { source, .. } => {
+                        format!("property `{property}`: {source}")
+                    }
+                    other => format!("property `{property}`: {other}"),
                 };
                 self.errors.push(ValidationError::InvalidProperty {
-                    node_id: node.id.clone(),
-                    node_type: node.node_type.clone(),
+                    node_id: node.id.to_string(),
+                    node_type: node.node_type.to_string(),
                     message,
                 });
             }
-            if descriptor.role == NodeRole::Input {
-                let name = node
-                    .data
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                if name.is_empty() {
-                    self.errors.push(ValidationError::InvalidInputName {
-                        node_id: node.id.clone(),
-                        message: "an input node needs a non-empty `name`".into(),
-                    });
-                } else if let Some(other) = param_names.insert(name.to_owned(), &node.id) {
-                    self.errors.push(ValidationError::InvalidInputName {
-                        node_id: node.id.clone(),
-                        message: format!("name `{name}` is also used by input node `{other}`"),
-                    });
-                }
+            let Some(name) = node.param_name.as_deref() else {
+                continue;
+            };
+            if name.is_empty() {
+                self.errors.push(ValidationError::InvalidInputName {
+                    node_id: node.id.to_string(),
+                    message: "an input node needs a non-empty `name`".into(),
+                });
+            } else if let Some(other) = param_names.insert(name, &node.id) {
+                self.errors.push(ValidationError::InvalidInputName {
+                    node_id: node.id.to_string(),
+                    message: format!("name `{name}` is also used by input node `{other}`"),
+                });
             }
         }
+    }
+}
 
-        // 5. No cycles.
-        if let Some(cycle) = find_cycle(&adjacency) {
-            self.errors.push(ValidationError::Cycle {
-                nodes: cycle.into_iter().map(|i| nodes[i].0.id.clone()).collect(),
-            });
-        }
-
-        if !self.errors.is_empty() {
-            return Err(ValidationErrors(self.errors));
-        }
-
-        // 6. Streams: every edge downstream of a streaming-output node carries a stream.
-        let streaming_from = streaming_nodes(
-            &nodes
-                .iter()
-                .map(|(_, d, m)| {
-                    d.mode == super::node::ExecutionMode::StreamingOutput || m.is_streaming_output
-                })
-                .collect::<Vec<_>>(),
-            &adjacency,
-        );
-        for (s, outs) in routes.iter().enumerate() {
-            if streaming_from[s] {
-                for r in outs.iter().flatten() {
-                    inputs[r.target][r.handle].streaming = true;
-                }
+/// Marks every input fed from a streaming node or from anything downstream of one.
+fn mark_streams(nodes: &[KnownNode<'_>], wiring: &mut Wiring) {
+    let seeds: Vec<bool> = nodes
+        .iter()
+        .map(|(_, d, _)| d.mode == ExecutionMode::StreamingOutput)
+        .collect();
+    let streaming_from = streaming_nodes(&seeds, &wiring.adjacency);
+    for (s, outs) in wiring.routes.iter().enumerate() {
+        if streaming_from[s] {
+            for r in outs.iter().flatten() {
+                wiring.inputs[r.target][r.handle].streaming = true;
             }
         }
+    }
+}
 
-        let planned = nodes
-            .iter()
-            .zip(inputs)
-            .zip(routes)
-            .map(|(((node, descriptor, meta), inputs), routes)| {
-                let data = meta
-                    .properties
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| inputs[*i].sources == 0)
-                    .filter_map(|(i, p)| {
-                        node.data
-                            .get(&p.name)
-                            .filter(|v| !is_empty(v))
-                            .map(|v| (i, v.clone()))
-                    })
-                    .collect();
-                Arc::new(PlannedNode {
-                    id: Arc::from(node.id.as_str()),
-                    title: Arc::from(meta.title.as_str()),
-                    node_type: Arc::from(node.node_type.as_str()),
-                    descriptor,
-                    sync_mode: node.sync_mode,
-                    data,
-                    inputs,
-                    input_names: meta.properties.iter().map(|p| p.name.clone()).collect(),
-                    output_names: meta.outputs.iter().map(|o| o.name.clone()).collect(),
-                    routes,
-                    param_name: (descriptor.role == NodeRole::Input).then(|| {
-                        node.data
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned()
-                    }),
-                })
-            })
-            .collect();
-        Ok(WorkflowPlan { nodes: planned })
+/// Lays out one node for the runner: its `data` (handles without an edge, non-empty values),
+/// its inputs and its routes.
+fn planned_node(
+    (node, descriptor, meta): KnownNode<'_>,
+    inputs: Vec<PlannedInput>,
+    routes: Vec<Vec<PlannedRoute>>,
+) -> PlannedNode {
+    let data = meta
+        .properties
+        .iter()
+        .zip(&inputs)
+        .enumerate()
+        .filter(|(_, (_, input))| input.sources == 0)
+        .filter_map(|(i, (p, _))| {
+            node.data
+                .get(&p.name)
+                .filter(|v| !is_empty(v))
+                .map(|v| (i, v.clone()))
+        })
+        .collect();
+    let param_name = (descriptor.role == NodeRole::Input).then(|| {
+        node.data
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    });
+    PlannedNode {
+        id: Arc::from(node.id.as_str()),
+        title: Arc::from(meta.title.as_str()),
+        node_type: Arc::from(node.node_type.as_str()),
+        descriptor,
+        sync_mode: node.sync_mode,
+        data,
+        inputs,
+        input_names: meta.properties.iter().map(|p| p.name.clone()).collect(),
+        output_names: meta.outputs.iter().map(|o| o.name.clone()).collect(),
+        routes,
+        param_name,
     }
 }
 

@@ -244,16 +244,15 @@ impl WorkflowRunner {
             .collect();
         let mut actors = Vec::with_capacity(nodes.len());
         for (i, plan) in nodes.iter().enumerate() {
-            let mut node = (plan.descriptor.create)();
-            for (index, value) in &plan.data {
-                // Checked when the plan was made: this cannot fail for a valid plan.
-                node.set_input(*index, value.clone())
-                    .map_err(|error| RunError::NodeFailed {
-                        node_id: plan.id.to_string(),
-                        node_type: plan.node_type.to_string(),
-                        error,
-                    })?;
-            }
+            // The plan's data was checked when the plan was made; this fails only if a node's
+            // conversion is not deterministic.
+            let mut node = plan
+                .instantiate()
+                .map_err(|(_, error)| RunError::NodeFailed {
+                    node_id: plan.id.to_string(),
+                    node_type: plan.node_type.to_string(),
+                    error,
+                })?;
             if let Some((name, value)) = plan
                 .param_name
                 .as_ref()
@@ -318,13 +317,13 @@ impl WorkflowRunner {
     async fn post_job(
         &self,
         ctx: &ProcessingContext,
-        status: &str,
+        status: &'static str,
         result: Option<Map<String, Value>>,
         error: Option<String>,
     ) {
         ctx.post_with(|| {
             ProcessingMessage::JobUpdate(JobUpdate {
-                status: status.to_owned(),
+                status: status.into(),
                 job_id: Some(ctx.job_id().to_owned()),
                 workflow_id: ctx.workflow_id_opt(),
                 message: None,
