@@ -49,8 +49,7 @@ impl NodeActor {
             self.node
                 .run(&self.ctx, &mut inputs, &mut self.outputs)
                 .await?;
-            let result = self.outputs.last_values();
-            self.post_status("completed", None, Some(result)).await;
+            self.post_completed().await;
             return Ok(());
         }
         let handles: Vec<usize> = (0..self.plan.inputs.len())
@@ -158,21 +157,16 @@ impl NodeActor {
         for (index, value) in values {
             self.node.set_input(index, value)?;
         }
-        if self.ctx.has_listener() {
-            self.post(|a| {
-                ProcessingMessage::NodeUpdate(NodeUpdate {
-                    properties,
-                    ..a.node_update("running", None, None)
-                })
+        self.post(|a| {
+            ProcessingMessage::NodeUpdate(NodeUpdate {
+                properties,
+                ..a.node_update("running", None, None)
             })
-            .await;
-        }
+        })
+        .await;
         let _gpu = self.gpu_guard().await;
         self.node.process(&self.ctx, &mut self.outputs).await?;
-        if self.ctx.has_listener() {
-            let result = self.outputs.last_values();
-            self.post_status("completed", None, Some(result)).await;
-        }
+        self.post_completed().await;
         Ok(())
     }
 
@@ -204,6 +198,15 @@ impl NodeActor {
 
     async fn post(&self, build: impl FnOnce(&Self) -> ProcessingMessage) {
         self.ctx.post_with(|| build(self)).await;
+    }
+
+    /// `node_update` completed, with the last value of each output as its result.
+    async fn post_completed(&self) {
+        self.post(|a| {
+            let result = a.outputs.last_values();
+            ProcessingMessage::NodeUpdate(a.node_update("completed", None, Some(result)))
+        })
+        .await;
     }
 
     async fn post_status(

@@ -92,11 +92,10 @@ impl RunResult {
         Value::Object(
             self.outputs
                 .iter()
-                .map(|(name, _)| {
-                    let values = self.values(name);
+                .map(|(name, values)| {
                     let v = match values {
-                        [one] => one.clone(),
-                        many => Value::Array(many.to_vec()),
+                        Value::Array(items) if items.len() == 1 => items[0].clone(),
+                        other => other.clone(),
                     };
                     (name.clone(), v)
                 })
