@@ -22,6 +22,7 @@ pub struct Repeat {
     pub separator: Option<String>,
 }
 
+#[node]
 impl Repeat {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let n = usize::try_from(self.times)?;

@@ -2,6 +2,7 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::parse::{self, DefaultValue, FieldModel, FnNode, Mode, NodeModel, Role};
+use crate::static_impl;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -10,7 +11,7 @@ use syn::{Item, ItemFn, ItemStruct};
 /// `#[node]` on a struct or an fn.
 pub(crate) fn expand_node(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut diags = Diagnostics::default();
-    let options = parse::parse_options(attr, &mut diags);
+    let options = parse::parse_options(attr.clone(), &mut diags);
     let parsed: syn::Result<Item> = syn::parse2(item.clone());
     let expanded = match parsed {
         Ok(Item::Struct(mut s)) => {
@@ -28,6 +29,25 @@ pub(crate) fn expand_node(attr: TokenStream, item: TokenStream) -> TokenStream {
             match node {
                 Some(node) if diags.is_empty() => Ok(fn_node(&f, &node)),
                 _ => Err(quote!(#f)),
+            }
+        }
+        Ok(Item::Impl(i)) => {
+            if !attr.is_empty() {
+                diags.error(
+                    attr.span(),
+                    "options go on the struct's `#[node(...)]`; the impl block takes a bare `#[node]`",
+                );
+            }
+            match static_impl::parse_impl(&i) {
+                Ok(firing) if diags.is_empty() => {
+                    let static_impl = static_impl::static_node_impl(&i, &firing);
+                    Ok(quote!(#i #static_impl))
+                }
+                Ok(_) => Err(quote!(#i)),
+                Err(e) => {
+                    diags.push(e);
+                    Err(quote!(#i))
+                }
             }
         }
         Ok(other) => {
@@ -83,8 +103,14 @@ fn fn_node(f: &ItemFn, node: &FnNode) -> TokenStream {
         quote!(#[doc = #d])
     });
     let node_impl = node_impl(model);
+    let firing = static_impl::Firing {
+        mode: Mode::Buffered,
+        out: output.clone(),
+    };
+    let static_impl = static_impl::static_node_impl(&syn::parse_quote!(impl #ident {}), &firing);
     quote! {
         #f
+        #static_impl
 
         #doc
         #[derive(Debug, Clone)]
@@ -129,10 +155,19 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let description = &model.description;
     let layout = opts.layout.clone().unwrap_or_else(|| "default".to_owned());
 
-    let slots: Vec<_> = model
+    let slots: Vec<_> = model.fields.iter().map(|f| f.ident.clone()).collect();
+    let pending_ident = format_ident!("{}Inputs", ident);
+    let required: Vec<_> = model
         .fields
         .iter()
-        .map(|f| format_ident!("__in_{}", f.ident))
+        .filter(|f| default_tokens(f).is_none())
+        .map(|f| {
+            let name = f.ident.to_string();
+            let message = format!(
+                "`{ident}` needs its input `{name}`: give it a value (`{name}: ...`) or an edge (`{name}: node.output`)"
+            );
+            quote!((#name, #message))
+        })
         .collect();
     let tys: Vec<_> = model.fields.iter().map(|f| &f.ty).collect();
     let names: Vec<_> = model.fields.iter().map(|f| &f.ident).collect();
@@ -306,19 +341,32 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 }
             }
 
+            /// The node's inputs while they are being filled in (`workflow!` templates).
             #[doc(hidden)]
-            pub struct __Pending {
-                #(#slots: ::core::option::Option<#tys>,)*
+            #[derive(Clone)]
+            #[allow(non_camel_case_types)]
+            pub struct #pending_ident {
+                #(pub #slots: ::core::option::Option<#tys>,)*
             }
 
             impl #nt::__private::NodeFields for #ident {
-                type Pending = __Pending;
+                type Pending = #pending_ident;
+                const INPUT_NAMES: &'static [&'static str] = &[#(#name_strs),*];
+                const REQUIRED: &'static [(&'static str, &'static str)] = &[#(#required),*];
 
-                fn pending() -> __Pending {
-                    __Pending { #(#slots: #inits,)* }
+                fn pending() -> #pending_ident {
+                    #pending_ident { #(#slots: #inits,)* }
                 }
 
-                fn build(pending: &mut __Pending) -> ::core::result::Result<Self, #nt::workflows::NodeError> {
+                #[allow(unused_variables)]
+                fn get(pending: &#pending_ident, index: usize) -> ::core::option::Option<#nt::__private::Value> {
+                    match index {
+                        #(#indices => pending.#slots.clone().map(#nt::metadata::NodeValue::into_value),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                fn build(pending: &mut #pending_ident) -> ::core::result::Result<Self, #nt::workflows::NodeError> {
                     #(
                         if pending.#slots.is_none() {
                             return ::core::result::Result::Err(#nt::workflows::NodeError::MissingInput {
@@ -336,7 +384,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 #[allow(unused_variables)]
                 fn set(
                     node: ::core::option::Option<&mut Self>,
-                    pending: &mut __Pending,
+                    pending: &mut #pending_ident,
                     index: usize,
                     value: #nt::__private::Value,
                 ) -> ::core::result::Result<(), #nt::workflows::NodeError> {
@@ -409,6 +457,10 @@ pub(crate) fn expand_outputs(item: TokenStream) -> TokenStream {
     let indices: Vec<usize> = (0..names.len()).collect();
     quote! {
         impl #nt::workflows::Outputs for #ident {
+            type Fields = Self;
+            fn into_fields(self) -> Self {
+                self
+            }
             fn slots() -> ::std::vec::Vec<#nt::metadata::OutputSlot> {
                 ::std::vec![#(
                     #nt::metadata::OutputSlot {

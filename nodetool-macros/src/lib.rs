@@ -10,6 +10,8 @@ use proc_macro::TokenStream;
 mod codegen;
 mod diagnostics;
 mod parse;
+mod static_impl;
+mod workflow;
 
 /// Declares a node type from a struct (or an async fn). See `nodetool::node`.
 #[proc_macro_attribute]
@@ -21,4 +23,10 @@ pub fn node(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Outputs)]
 pub fn derive_outputs(item: TokenStream) -> TokenStream {
     codegen::expand_outputs(item.into()).into()
+}
+
+/// A workflow written in Rust, checked at compile time. See `nodetool::workflow`.
+#[proc_macro]
+pub fn workflow(input: TokenStream) -> TokenStream {
+    workflow::expand(input.into()).into()
 }

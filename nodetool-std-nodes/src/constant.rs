@@ -12,6 +12,7 @@ pub struct String {
     pub value: std::string::String,
 }
 
+#[node]
 impl String {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<std::string::String> {
         Ok(self.value.clone())
@@ -27,6 +28,7 @@ pub struct Integer {
     pub value: i64,
 }
 
+#[node]
 impl Integer {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(self.value)
@@ -42,6 +44,7 @@ pub struct Float {
     pub value: f64,
 }
 
+#[node]
 impl Float {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<f64> {
         Ok(self.value)
@@ -57,6 +60,7 @@ pub struct Bool {
     pub value: bool,
 }
 
+#[node]
 impl Bool {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<bool> {
         Ok(self.value)
@@ -72,6 +76,7 @@ pub struct List {
     pub value: Vec<Value>,
 }
 
+#[node]
 impl List {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<Value>> {
         Ok(self.value.clone())
@@ -87,6 +92,7 @@ pub struct Dict {
     pub value: Map<std::string::String, Value>,
 }
 
+#[node]
 impl Dict {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<Map<std::string::String, Value>> {
         Ok(self.value.clone())

@@ -21,6 +21,7 @@ pub struct ForEach {
     pub input_list: Vec<Value>,
 }
 
+#[node]
 impl ForEach {
     async fn gen_process(
         &self,
@@ -47,6 +48,7 @@ pub struct Collect {
     pub input_item: Value,
 }
 
+#[node]
 impl Collect {
     async fn run(
         &mut self,

@@ -24,6 +24,7 @@ pub struct StringInput {
     pub line_mode: String,
 }
 
+#[node]
 impl StringInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let limit = usize::try_from(self.max_length).unwrap_or(0);
@@ -55,6 +56,7 @@ pub struct IntegerInput {
     pub max: i64,
 }
 
+#[node]
 impl IntegerInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(self.value)
@@ -82,6 +84,7 @@ pub struct FloatInput {
     pub max: f64,
 }
 
+#[node]
 impl FloatInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<f64> {
         Ok(self.value)
@@ -103,6 +106,7 @@ pub struct BooleanInput {
     pub description: String,
 }
 
+#[node]
 impl BooleanInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<bool> {
         Ok(self.value)

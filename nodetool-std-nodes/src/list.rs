@@ -134,6 +134,7 @@ pub struct GenerateSequence {
     pub step: i64,
 }
 
+#[node]
 impl GenerateSequence {
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
         if self.step == 0 {

@@ -18,6 +18,7 @@ pub struct Output {
     pub description: String,
 }
 
+#[node]
 impl Output {
     async fn run(
         &mut self,
@@ -56,6 +57,7 @@ pub struct Preview {
     pub name: String,
 }
 
+#[node]
 impl Preview {
     async fn run(
         &mut self,
@@ -85,6 +87,7 @@ pub struct Comment {
     pub comment_color: String,
 }
 
+#[node]
 impl Comment {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<()> {
         Ok(())

@@ -141,6 +141,7 @@ pub struct Collect {
     pub separator: String,
 }
 
+#[node]
 impl Collect {
     async fn run(
         &mut self,

@@ -1,7 +1,9 @@
 //! Items the macros' generated code uses. Not a public API: names here may change any time.
 
+pub use crate::workflows::static_exec::*;
 pub use inventory;
 pub use serde_json::{Map, Value};
+pub use tokio;
 
 use crate::metadata::OutputSlot;
 use crate::workflows::{
@@ -42,10 +44,20 @@ where
 
 /// A node struct's inputs: filled one by one before the struct can be built.
 pub trait NodeFields: Sized + Send + Sync + 'static {
-    /// One `Option` per input.
-    type Pending: Send + Sync + 'static;
+    /// One `Option` per input, named as the inputs.
+    type Pending: Clone + Send + Sync + 'static;
+    /// The inputs' names, by index.
+    const INPUT_NAMES: &'static [&'static str];
+    /// The inputs with no default: `(name, what to do when it is missing)`.
+    const REQUIRED: &'static [(&'static str, &'static str)];
     /// Pending inputs with every default filled in.
     fn pending() -> Self::Pending;
+    /// The index of input `name`.
+    fn input_index(name: &str) -> Option<usize> {
+        Self::INPUT_NAMES.iter().position(|n| *n == name)
+    }
+    /// Input `index` as JSON, if it has a value.
+    fn get(pending: &Self::Pending, index: usize) -> Option<Value>;
     /// The struct, once every input has a value.
     fn build(pending: &mut Self::Pending) -> Result<Self, NodeError>;
     /// Sets input `index` on the struct if built, else on the pending inputs.

@@ -15,6 +15,7 @@
 //!     pub text: String,
 //! }
 //!
+//! #[node]
 //! impl Shout {
 //!     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
 //!         Ok(self.text.to_uppercase() + "!")
@@ -33,6 +34,8 @@ pub mod workflows;
 
 pub use nodetool_macros::{node, Outputs};
 
+pub use nodetool_macros::workflow;
+
 /// `Result` with a boxed error: what node code returns (`?` works on any error type).
 pub type Result<T, E = workflows::BoxError> = std::result::Result<T, E>;
 
@@ -43,7 +46,7 @@ pub mod prelude {
         Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext, RunResult,
         WorkflowRunner,
     };
-    pub use crate::{node, Outputs, Result};
+    pub use crate::{node, workflow, Outputs, Result};
 }
 
 #[doc(hidden)]

@@ -17,6 +17,7 @@ pub struct StringInput {
     #[input(default = "")]
     pub value: String,
 }
+#[node]
 impl StringInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         Ok(self.value.clone())
@@ -31,6 +32,7 @@ pub struct FormatText {
     #[input(default = "")]
     pub text: String,
 }
+#[node]
 impl FormatText {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let mut values = Map::new();
@@ -54,6 +56,7 @@ pub struct StringOutput {
     #[input(default = "")]
     pub value: String,
 }
+#[node]
 impl StringOutput {
     async fn run(
         &mut self,
@@ -74,6 +77,7 @@ pub struct Source {
     #[input(default = 0)]
     pub count: i64,
 }
+#[node]
 impl Source {
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
         for i in 0..self.count {
@@ -89,6 +93,7 @@ pub struct Pass {
     #[input(default = Value::Null)]
     pub value: Value,
 }
+#[node]
 impl Pass {
     async fn run(
         &mut self,
@@ -109,6 +114,7 @@ pub struct Count {
     #[input(default = 0)]
     pub value: i64,
 }
+#[node]
 impl Count {
     async fn run(
         &mut self,

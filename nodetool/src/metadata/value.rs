@@ -57,7 +57,7 @@ pub fn describe(value: &Value) -> String {
 /// assert_eq!(f64::from_value(json!(3)).unwrap(), 3.0);
 /// assert!(i64::from_value(json!("3")).is_err());
 /// ```
-pub trait NodeValue: JsonSchema + Sized + Send + Sync + 'static {
+pub trait NodeValue: JsonSchema + Clone + Sized + Send + Sync + 'static {
     /// The NodeTool type of this Rust type.
     fn type_metadata() -> TypeMetadata;
     /// Converts a JSON value, leniently where NodeTool is (an integral float is an int, an int

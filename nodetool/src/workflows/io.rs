@@ -5,9 +5,9 @@ use super::context::ProcessingContext;
 use super::inbox::NodeInbox;
 use super::messages::{EdgeUpdate, ProcessingMessage};
 use super::node::NodeError;
+use super::static_node::{EmitSlot, YieldOnce};
 use crate::metadata::{NodeValue, OutputSlot};
 use serde_json::{Map, Value};
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// The values one firing of a node produces, by output index.
@@ -24,13 +24,30 @@ pub enum OutputValues {
 /// The set of outputs of a node: one value (`output`), a struct of named outputs
 /// (`#[derive(Outputs)]`), or `()` for none.
 pub trait Outputs: Send + 'static {
+    /// The outputs as a struct with one public field per output name (what `workflow!`'s
+    /// edges read): [`SingleOutput`] for a single value, the struct itself for
+    /// `#[derive(Outputs)]`.
+    type Fields;
     /// The output slots, in order.
     fn slots() -> Vec<OutputSlot>;
     /// The values, by slot index.
     fn into_values(self) -> OutputValues;
+    /// The outputs by name.
+    fn into_fields(self) -> Self::Fields;
+}
+
+/// The outputs of a node with a single output: the field `output`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleOutput<T> {
+    /// The node's only output.
+    pub output: T,
 }
 
 impl<T: NodeValue> Outputs for T {
+    type Fields = SingleOutput<T>;
+    fn into_fields(self) -> SingleOutput<T> {
+        SingleOutput { output: self }
+    }
     fn slots() -> Vec<OutputSlot> {
         vec![OutputSlot {
             type_metadata: T::type_metadata(),
@@ -44,6 +61,8 @@ impl<T: NodeValue> Outputs for T {
 }
 
 impl Outputs for () {
+    type Fields = ();
+    fn into_fields(self) {}
     fn slots() -> Vec<OutputSlot> {
         Vec::new()
     }
@@ -187,28 +206,56 @@ async fn post_edge_update(
 }
 
 /// A typed view of a node's outputs, handed to `gen_process` and `run`.
+///
+/// In a graph run by [`WorkflowRunner`](super::WorkflowRunner) items go out as JSON; in a
+/// `workflow!` they go straight to the typed code of the nodes downstream.
 pub struct Emitter<'a, O: Outputs> {
-    outputs: &'a mut NodeOutputs,
-    _items: PhantomData<fn(O)>,
+    target: EmitTarget<'a, O>,
+}
+
+enum EmitTarget<'a, O> {
+    Dynamic(&'a mut NodeOutputs),
+    Static(&'a EmitSlot<O>),
 }
 
 impl<'a, O: Outputs> Emitter<'a, O> {
     /// Wraps the node's outputs.
     pub fn new(outputs: &'a mut NodeOutputs) -> Self {
         Self {
-            outputs,
-            _items: PhantomData,
+            target: EmitTarget::Dynamic(outputs),
+        }
+    }
+
+    /// Leaves items in `slot` for typed code (what `workflow!`'s executors use).
+    pub fn to_slot(slot: &'a EmitSlot<O>) -> Self {
+        Self {
+            target: EmitTarget::Static(slot),
         }
     }
 
     /// Emits one item (for a single output, its value; for a struct of outputs, each field).
     pub async fn emit(&mut self, item: O) -> Result<(), NodeError> {
-        self.outputs.send_all(item.into_values()).await
+        match &mut self.target {
+            EmitTarget::Dynamic(outputs) => outputs.send_all(item.into_values()).await,
+            EmitTarget::Static(slot) => {
+                slot.put(item);
+                YieldOnce::default().await;
+                Ok(())
+            }
+        }
     }
 
     /// Emits `value` on the output named `name` alone.
+    ///
+    /// Only in graphs run by the dynamic runner: in a `workflow!` every item carries all of a
+    /// node's outputs, so this is an error there (emit a whole item instead).
     pub async fn emit_to(&mut self, name: &str, value: impl NodeValue) -> Result<(), NodeError> {
-        self.outputs.send_named(name, value.into_value()).await
+        match &mut self.target {
+            EmitTarget::Dynamic(outputs) => outputs.send_named(name, value.into_value()).await,
+            EmitTarget::Static(_) => Err(NodeError::failed(format!(
+                "`emit_to(\"{name}\", ..)` cannot be used in a `workflow!`: emit a whole item"
+            ))),
+        }
     }
 }
 

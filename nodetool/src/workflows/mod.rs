@@ -18,18 +18,23 @@ mod context;
 mod graph;
 mod inbox;
 mod io;
+mod mermaid;
 pub mod messages;
 mod node;
 mod plan;
 mod registry;
 mod runner;
+#[doc(hidden)]
+pub mod static_exec;
+mod static_node;
+mod static_workflow;
 
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
 pub use graph::{
     EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument,
 };
 pub use inbox::{InboxClosed, NodeInbox};
-pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs};
+pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs, SingleOutput};
 pub use node::{
     BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole,
     NodeType,
@@ -37,4 +42,6 @@ pub use node::{
 pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
 pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};
 pub use runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
+pub use static_node::{EdgeInto, EmitSlot, OutputSink, StaticNode};
+pub use static_workflow::StaticWorkflow;
 pub use tokio_util::sync::CancellationToken;

@@ -62,6 +62,12 @@ pub enum RunError {
     /// The run was cancelled.
     #[error("the run was cancelled")]
     Cancelled,
+    /// A `workflow!` output received no value (its upstream sent nothing).
+    #[error("output `{name}` received no value")]
+    MissingOutput {
+        /// The output.
+        name: String,
+    },
 }
 
 /// What a completed run produced.

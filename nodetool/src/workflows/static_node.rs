@@ -1,0 +1,197 @@
+//! What `workflow!` needs of a node type: [`StaticNode`] (typed firing), [`OutputSink`] (where
+//! typed outputs go) and [`EdgeInto`] (which values an edge may carry into which input).
+
+use super::context::ProcessingContext;
+use super::io::{NodeInputs, Outputs};
+use super::node::{NodeError, NodeType};
+use crate::__private::NodeFields;
+use crate::metadata::{NodeValue, Number};
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+/// A node type a `workflow!` can run with typed values: `#[node]` implements it for an
+/// `async fn` node, and for a struct node when `#[node]` is also on the struct's `impl` block.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used in `workflow!` yet",
+    label = "not a typed node",
+    note = "put `#[node]` on the `impl` block that holds `{Self}`'s `process`, `gen_process` or `run` too"
+)]
+pub trait StaticNode: NodeFields + NodeType {
+    /// What one firing produces (a single value, or a `#[derive(Outputs)]` struct).
+    type Out: Outputs;
+
+    /// Runs a buffered or streaming-output node once, sending what it produces to `sink`.
+    fn fire<S: OutputSink<Self::Out>>(
+        &mut self,
+        ctx: &ProcessingContext,
+        sink: &mut S,
+    ) -> impl Future<Output = Result<(), NodeError>>;
+
+    /// Runs a streaming-input node over its inbox.
+    fn run_inbox<S: OutputSink<Self::Out>>(
+        &mut self,
+        ctx: &ProcessingContext,
+        inputs: &mut NodeInputs,
+        sink: &mut S,
+    ) -> impl Future<Output = Result<(), NodeError>> {
+        let _ = (ctx, inputs);
+        self.fire(ctx, sink)
+    }
+}
+
+/// Where a node's typed outputs go in a `workflow!`: the typed code of the nodes downstream.
+pub trait OutputSink<O> {
+    /// Takes one item; waits while downstream is busy (backpressure).
+    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>>;
+}
+
+/// Where a streaming node's [`Emitter`](super::Emitter) leaves each item in a `workflow!`:
+/// the node pauses until the item has gone downstream.
+#[derive(Debug)]
+pub struct EmitSlot<O> {
+    item: Mutex<Option<O>>,
+}
+
+impl<O> Default for EmitSlot<O> {
+    fn default() -> Self {
+        Self {
+            item: Mutex::new(None),
+        }
+    }
+}
+
+impl<O> EmitSlot<O> {
+    /// Leaves an item.
+    pub(crate) fn put(&self, item: O) {
+        *self.item.lock().unwrap_or_else(|p| p.into_inner()) = Some(item);
+    }
+
+    fn take(&self) -> Option<O> {
+        self.item.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Runs a streaming node's future `node` (which emits into this slot) and sends every
+    /// item it emits to `sink`, one at a time, before the node goes on.
+    pub async fn drive<S: OutputSink<O>>(
+        &self,
+        node: impl Future<Output = Result<(), NodeError>>,
+        sink: &mut S,
+    ) -> Result<(), NodeError> {
+        enum Step<O> {
+            Done(Result<(), NodeError>),
+            Item(O),
+        }
+        let mut node = std::pin::pin!(node);
+        loop {
+            let step = std::future::poll_fn(|cx| match node.as_mut().poll(cx) {
+                Poll::Ready(result) => Poll::Ready(Step::Done(result)),
+                Poll::Pending => match self.take() {
+                    Some(item) => Poll::Ready(Step::Item(item)),
+                    None => Poll::Pending,
+                },
+            })
+            .await;
+            match step {
+                Step::Done(result) => return result,
+                Step::Item(item) => sink.send(item).await?,
+            }
+        }
+    }
+}
+
+/// A future that is pending once, then ready: lets [`EmitSlot::drive`] take an item.
+#[derive(Debug, Default)]
+pub(crate) struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+/// Which values an edge may carry into an input of type `T`: the same type, and the
+/// conversions NodeTool makes between its types (an int into a float, anything into `any`,
+/// a value into an optional input).
+///
+/// ```
+/// use nodetool::workflows::EdgeInto;
+/// assert_eq!(<i64 as EdgeInto<f64>>::edge_into(3), 3.0);
+/// assert_eq!(<String as EdgeInto<serde_json::Value>>::edge_into("a".into()), "a");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "an edge carrying `{Self}` cannot go into an input of type `{T}`",
+    label = "this edge carries `{Self}`, the input takes `{T}`",
+    note = "connect an output of type `{T}` (or one NodeTool converts: int → float, any value → `Value`), or put a converting node in between; to gather items into a list, write `[node.output]`"
+)]
+pub trait EdgeInto<T> {
+    /// Converts the carried value into the input's type.
+    fn edge_into(self) -> T;
+}
+
+impl<T> EdgeInto<T> for T {
+    fn edge_into(self) -> T {
+        self
+    }
+}
+
+impl EdgeInto<f64> for i64 {
+    fn edge_into(self) -> f64 {
+        self as f64
+    }
+}
+
+impl EdgeInto<Number> for i64 {
+    fn edge_into(self) -> Number {
+        Number::from(self)
+    }
+}
+
+impl EdgeInto<Number> for f64 {
+    fn edge_into(self) -> Number {
+        Number::from(self)
+    }
+}
+
+macro_rules! edge_into_value {
+    ($($t:ty),*) => {$(
+        impl EdgeInto<Value> for $t {
+            fn edge_into(self) -> Value {
+                NodeValue::into_value(self)
+            }
+        }
+        impl EdgeInto<Option<$t>> for $t {
+            fn edge_into(self) -> Option<$t> {
+                Some(self)
+            }
+        }
+    )*};
+}
+
+edge_into_value!(String, bool, i64, i32, u32, u64, f64, f32, Number, Map<String, Value>);
+
+impl<T: NodeValue> EdgeInto<Value> for Vec<T> {
+    fn edge_into(self) -> Value {
+        NodeValue::into_value(self)
+    }
+}
+
+macro_rules! edge_into_value_list {
+    ($($t:ty),*) => {$(
+        impl EdgeInto<Vec<Value>> for Vec<$t> {
+            fn edge_into(self) -> Vec<Value> {
+                self.into_iter().map(NodeValue::into_value).collect()
+            }
+        }
+    )*};
+}
+
+edge_into_value_list!(String, bool, i64, f64, Number, Map<String, Value>);
