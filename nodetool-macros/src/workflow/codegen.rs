@@ -106,12 +106,20 @@ fn node_infos(wf: &Workflow) -> Vec<TokenStream> {
             let node_type = node_type_name(node);
             let upstream = wf.upstream_count(i);
             let downstream = wf.downstream(i);
+            let edges_out: Vec<usize> = wf
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.source == i)
+                .map(|(k, _)| k)
+                .collect();
             quote! {
                 #nt::__private::NodeInfo {
                     id: #id,
                     node_type: #node_type,
                     upstream: #upstream,
                     downstream: &[#(#downstream),*],
+                    edges_out: &[#(#edges_out),*],
                 }
             }
         })

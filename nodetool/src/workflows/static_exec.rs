@@ -41,6 +41,8 @@ pub struct NodeInfo {
     pub upstream: usize,
     /// The nodes it feeds (each once).
     pub downstream: &'static [usize],
+    /// The edges leaving it.
+    pub edges_out: &'static [usize],
 }
 
 /// One input handle fed by edges: the field, and whether it gathers items into a list.
@@ -89,6 +91,7 @@ impl WorkflowInfo {
 const IDLE: u8 = 0;
 const RUNNING: u8 = 1;
 const FAILED: u8 = 2;
+const DONE: u8 = 3;
 
 /// The state of one run: end-of-stream counts, statuses, the first failure, the messages.
 #[derive(Debug)]
@@ -181,14 +184,37 @@ impl RunState {
         self.info.nodes[node].downstream
     }
 
-    /// Marks `node` as done: `completed` if it ran and did not fail.
+    /// Marks `node` as done: an output that received values is `completed`, and every edge
+    /// leaving the node is `drained`.
     pub async fn node_done(&self, node: usize) {
+        if !self.listening {
+            return;
+        }
         if self.status[node].load(Ordering::Acquire) == RUNNING {
             self.post_node(node, "completed", None).await;
         }
+        for &edge in self.info.nodes[node].edges_out {
+            self.ctx
+                .post_with(|| {
+                    ProcessingMessage::EdgeUpdate(EdgeUpdate {
+                        workflow_id: self.ctx.workflow_id_arc(),
+                        edge_id: Arc::from(self.info.edges[edge]),
+                        status: "drained".into(),
+                        counter: None,
+                    })
+                })
+                .await;
+        }
     }
 
+    /// A firing of `node` starts (`running`, as the dynamic runner posts it per firing).
     async fn started(&self, node: usize) {
+        self.status[node].store(RUNNING, Ordering::Release);
+        self.post_node(node, "running", None).await;
+    }
+
+    /// The first value reaches output `node`.
+    async fn output_started(&self, node: usize) {
         let first = self.status[node]
             .compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire)
             .is_ok();
@@ -201,7 +227,12 @@ impl RunState {
     async fn ended(&self, node: usize, outcome: Option<Result<(), NodeError>>) {
         let info = &self.info.nodes[node];
         let error = match outcome {
-            Some(Ok(())) | Some(Err(NodeError::Cancelled)) => return,
+            Some(Ok(())) => {
+                self.status[node].store(DONE, Ordering::Release);
+                self.post_node(node, "completed", None).await;
+                return;
+            }
+            Some(Err(NodeError::Cancelled)) => return,
             Some(Err(error)) => {
                 self.post_node(node, "error", Some(error.to_string())).await;
                 RunError::NodeFailed {
@@ -225,6 +256,9 @@ impl RunState {
     }
 
     async fn post_node(&self, node: usize, status: &'static str, error: Option<String>) {
+        if !self.listening {
+            return;
+        }
         let info = &self.info.nodes[node];
         self.ctx
             .post_with(|| {
@@ -648,7 +682,7 @@ impl<T: NodeValue> OutputCell<T> {
 
     /// Records a value (and posts `output_update` when someone listens).
     pub async fn push(&self, rt: &RunState, value: T) {
-        rt.started(self.index).await;
+        rt.output_started(self.index).await;
         if rt.listening {
             let json = value.clone().into_value();
             let (id, _) = &rt.info.names[self.index];
