@@ -52,6 +52,7 @@ fn required_check(node: &Node) -> TokenStream {
     let ty = node_ty(node);
     let given = &node.given;
     quote_spanned! {node.path.span()=>
+        const _: () = #nt::__private::require_static_node::<#ty>();
         const _: () = if let ::core::option::Option::Some(message) = #nt::__private::first_missing(
             <#ty as #nt::__private::NodeFields>::REQUIRED,
             &[#(#given),*],
@@ -187,7 +188,7 @@ fn run_closure(wf: &Workflow) -> TokenStream {
                     let gather = h.gather;
                     quote!(#nt::__private::HandleInfo { field: #field, gather: #gather })
                 });
-                quote! {
+                quote_spanned! {node.path.span()=>
                     let #c = &#nt::__private::NodeCell::<#ty>::new(
                         #rt, #i, ::core::clone::Clone::clone(&__nt_templates.#index), &[#(#handles),*],
                     )?;
@@ -210,19 +211,19 @@ fn run_closure(wf: &Workflow) -> TokenStream {
         .iter()
         .enumerate()
         .filter(|(i, n)| n.output.is_none() && wf.upstream_count(*i) > 0)
-        .map(|(i, _)| {
+        .map(|(i, n)| {
             let (c, f) = (cell(i), fire(i));
-            quote!(#i => #c.upstream_done(#f).await,)
+            quote_spanned!(n.path.span()=> #i => #c.upstream_done(#f).await,)
         });
     let starts: Vec<TokenStream> = wf
         .nodes
         .iter()
         .enumerate()
         .filter(|(_, n)| n.output.is_none())
-        .map(|(i, _)| {
+        .map(|(i, n)| {
             let (c, f, s) = (cell(i), fire(i), sink(i));
             let source = wf.upstream_count(i) == 0;
-            quote! {
+            quote_spanned! {n.path.span()=>
                 async move {
                     if #c.start(#rt, #source, #f, #s()).await {
                         __nt_finish(#i).await;
@@ -322,7 +323,7 @@ fn sink_and_fire(wf: &Workflow, i: usize) -> TokenStream {
         }
         _ => quote!(#(#bindings)* #nt::__private::tokio::join!(#(#calls),*);),
     };
-    quote! {
+    quote_spanned! {node.path.span()=>
         let #s = &move || #nt::__private::sink_for::<#ty, _, _>(move |__nt_o| async move {
             __nt_rt.check()?;
             #send

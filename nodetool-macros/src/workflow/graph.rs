@@ -254,13 +254,21 @@ pub(crate) fn resolve(body: Body, diags: &mut Diagnostics) -> Option<Workflow> {
     }
     let order = match topological_order(nodes.len(), &edges) {
         Ok(order) => order,
-        Err(cycle) => {
+        Err(mut cycle) => {
+            // Start at the node written first; point at the edge that closes the loop.
+            if let Some(min) = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, n)| **n)
+                .map(|(i, _)| i)
+            {
+                cycle.rotate_left(min);
+            }
             let names: Vec<&str> = cycle.iter().map(|&i| nodes[i].id.as_str()).collect();
-            let first = cycle[0];
-            let next = cycle.get(1).copied().unwrap_or(first);
+            let (first, last) = (cycle[0], cycle[cycle.len() - 1]);
             let span = edges
                 .iter()
-                .find(|e| e.source == next && e.target == first)
+                .find(|e| e.source == last && e.target == first)
                 .map_or_else(Span::call_site, |e| e.span);
             diags.error(
                 span,

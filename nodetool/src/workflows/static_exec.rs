@@ -420,7 +420,7 @@ struct Gate<P> {
 }
 
 /// One node of a run: its literal inputs, and its latest inputs when it waits for several.
-pub struct NodeCell<N: StaticNode> {
+pub struct NodeCell<N: NodeFields> {
     index: usize,
     ctx: ProcessingContext,
     template: N::Pending,
@@ -767,6 +767,9 @@ pub fn graph_edge(id: &str, source: &str, output: &str, target: &str, input: &st
     edge.id = Some(id.to_owned());
     edge
 }
+
+/// Compiles only for a node type a `workflow!` can run (its error names what to do).
+pub const fn require_static_node<N: StaticNode>() {}
 
 /// `slot = Some(value)` for a literal (anything that converts into the input's type).
 pub fn set_literal<T, V: Into<T>>(slot: &mut Option<T>, value: V) {
