@@ -1,11 +1,13 @@
-//! A small workflow of `#[node]` nodes: a text parameter is upper-cased and its words counted.
+//! A small workflow written with `workflow!`: a text parameter is upper-cased, exclaimed and
+//! its words counted; the result is typed. The same graph, exported as NodeTool JSON, runs on
+//! the dynamic runner with the same result.
 //!
 //! Run: `cargo run --example hello` (or `cargo run --example hello -- "your own text"`).
 
 use nodetool::prelude::*;
 use nodetool::workflows::messages::ProcessingMessage;
-use nodetool::workflows::{GraphEdge, GraphNode};
-use serde_json::{json, Map, Value};
+use nodetool_std_nodes::{input, text};
+use serde_json::{Map, Value};
 
 /// Counts the words of a text.
 /// text, words, count
@@ -16,6 +18,7 @@ pub struct WordCount {
     pub text: String,
 }
 
+#[node]
 impl WordCount {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(i64::try_from(self.text.split_whitespace().count())?)
@@ -31,50 +34,16 @@ pub async fn exclaim(
     format!("{text}{}", "!".repeat(usize::try_from(times).unwrap_or(0)))
 }
 
-fn node(id: &str, node_type: &str, data: Value) -> GraphNode {
-    let data: Map<String, Value> = data.as_object().cloned().unwrap_or_default();
-    GraphNode::new(id, node_type, data)
-}
-
-fn edge(source: &str, target: &str, handle: &str) -> GraphEdge {
-    GraphEdge::new(source, "output", target, handle)
-}
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    nodetool_std_nodes::link();
-    let text = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "hello world from nodetool".to_owned());
-
-    let graph = Graph {
-        nodes: vec![
-            node(
-                "text",
-                "nodetool.input.StringInput",
-                json!({"name": "text"}),
-            ),
-            node("upper", "nodetool.text.ToUppercase", json!({})),
-            node("loud", "example.text.Exclaim", json!({"times": 3})),
-            node("count", "example.text.WordCount", json!({})),
-            node(
-                "out_text",
-                "nodetool.output.Output",
-                json!({"name": "shout"}),
-            ),
-            node(
-                "out_count",
-                "nodetool.output.Output",
-                json!({"name": "words"}),
-            ),
-        ],
-        edges: vec![
-            edge("text", "upper", "text"),
-            edge("upper", "loud", "text"),
-            edge("loud", "out_text", "value"),
-            edge("text", "count", "text"),
-            edge("count", "out_count", "value"),
-        ],
+/// Runs the workflow on `input` (printing its messages), then the dynamic runner on the
+/// exported graph: both results, as JSON.
+async fn run(input: &str) -> anyhow::Result<(Value, Value)> {
+    let wf = workflow! {
+        text = input::StringInput { name: "text", value: "hello world" };
+        upper = text::ToUppercase { text: text.output };
+        loud = Exclaim { text: upper.output, times: 3 };
+        count = WordCount { text: text.output };
+        Output { name: "shout", value: loud.output };
+        Output { name: "words", value: count.output };
     };
 
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
@@ -92,15 +61,40 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
-
     let ctx = ProcessingContext::builder().messages(tx).build();
-    let runner = WorkflowRunner::from_graph(&graph)?;
     let mut params = Map::new();
-    params.insert("text".into(), Value::String(text));
-    let result = runner.run(&ctx, params).await?;
+    params.insert("text".into(), Value::String(input.to_owned()));
+    let result = wf.run_with_params(&ctx, params.clone()).await?;
     drop(ctx);
     progress.await?;
+    println!("shout: {}", result.shout); // a String
+    println!("words: {}", result.words); // an i64
 
-    println!("{}", serde_json::to_string_pretty(&result.to_json())?);
+    nodetool_std_nodes::link();
+    let dynamic = WorkflowRunner::from_graph(&wf.to_graph())?
+        .run(&ProcessingContext::default(), params)
+        .await?;
+    Ok((result.to_json(), dynamic.to_json()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let input = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "hello world from nodetool".to_owned());
+    let (typed, dynamic) = run(&input).await?;
+    println!("{}", serde_json::to_string_pretty(&typed)?);
+    anyhow::ensure!(typed == dynamic, "the dynamic runner disagrees: {dynamic}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_dynamic_runner_gives_the_same_result() {
+        let (typed, dynamic) = super::run("one two three").await.unwrap();
+        assert_eq!(typed["shout"], "ONE TWO THREE!!!");
+        assert_eq!(typed["words"], 3);
+        assert_eq!(typed, dynamic);
+    }
 }

@@ -116,7 +116,7 @@ pub(crate) fn static_node_impl(item: &ItemImpl, firing: &Firing) -> TokenStream 
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let out = &firing.out;
     let result = quote!(::core::result::Result<(), #nt::workflows::NodeError>);
-    let future = quote!(impl ::core::future::Future<Output = #result>);
+    let future = quote!(impl ::core::future::Future<Output = #result> + ::core::marker::Send);
     let body = match firing.mode {
         Mode::Buffered => quote! {
             fn fire<S: #nt::workflows::OutputSink<#out>>(

@@ -34,6 +34,63 @@ pub mod workflows;
 
 pub use nodetool_macros::{node, Outputs};
 
+/// A workflow written in Rust: a graph the compiler checks, compiled into a typed executor.
+///
+/// Each statement is a node: `name = NodeType { input: value, … };`. An input takes a Rust
+/// value (anything that converts into the input's type, evaluated once when the workflow is
+/// made), an edge `node.output` (or `node.outputs.name` for a node with several outputs), or
+/// a list of edges `[a.output, b.output]` whose items are gathered into a list input (a single
+/// streaming edge gathers its whole stream: `[source.output]`). `Output { name: "x", value:
+/// node.output }` makes `x` a field of the result. Unset inputs keep their defaults.
+///
+/// ```
+/// use nodetool::prelude::*;
+///
+/// /// Upper-cases a text.
+/// #[node(namespace = "doc.wf")]
+/// pub async fn upper(#[input(default = "")] text: String) -> String {
+///     text.to_uppercase()
+/// }
+///
+/// /// Counts words.
+/// #[node(namespace = "doc.wf")]
+/// pub async fn word_count(#[input(default = "")] text: String) -> i64 {
+///     text.split_whitespace().count() as i64
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let wf = workflow! {
+///     shout = Upper { text: "hello static world" };
+///     count = WordCount { text: shout.output };
+///     Output { name: "words", value: count.output };
+///     Output { name: "shout", value: shout.output };
+/// };
+/// let result = wf.run(&ProcessingContext::default()).await?;
+/// assert_eq!(result.words, 3);
+/// assert_eq!(result.shout, "HELLO STATIC WORLD");
+/// // The same graph as NodeTool JSON, and as a Mermaid chart.
+/// assert_eq!(wf.to_graph().nodes.len(), 4);
+/// assert!(wf.to_mermaid().starts_with("flowchart LR"));
+/// # Ok::<(), nodetool::workflows::RunError>(())
+/// # }).unwrap();
+/// ```
+///
+/// The compiler checks the graph: an edge whose type does not fit its input (see
+/// [`EdgeInto`](workflows::EdgeInto) for the conversions NodeTool makes), an unknown node,
+/// input or output, a required input with no value and no edge, a name defined twice, an
+/// output name used twice and a cycle are compile errors pointing at the offending token.
+///
+/// A run ([`StaticWorkflow::run`](workflows::StaticWorkflow::run)) is one future: no task
+/// and no channel per node, no JSON between nodes. A node fires once each of its edge-fed
+/// inputs has a value, and again on every later value (NodeTool's `on_any`); what it emits
+/// goes straight into the nodes downstream, several of them concurrently. Streaming edges
+/// stream with backpressure; streaming-input nodes read an inbox. The message stream,
+/// failures (a failed node stops what depends on it, then the run fails), panics and
+/// cancellation behave as in [`WorkflowRunner`](workflows::WorkflowRunner).
+///
+/// Node names become node ids; a node written without a name gets `type_index`. Struct
+/// nodes need `#[node]` on their `impl` block too. `Emitter::emit_to` (one output alone) is
+/// for the dynamic runner only.
 pub use nodetool_macros::workflow;
 
 /// `Result` with a boxed error: what node code returns (`?` works on any error type).

@@ -158,7 +158,7 @@ fn graph_fn(wf: &Workflow, edge_ids: &[String]) -> TokenStream {
 }
 
 fn cell(i: usize) -> syn::Ident {
-    format_ident!("__nt_cell_{}", i)
+    format_ident!("c{}", i)
 }
 fn fire(i: usize) -> syn::Ident {
     format_ident!("__nt_fire_{}", i)
@@ -170,17 +170,45 @@ fn edge(k: usize) -> syn::Ident {
     format_ident!("__nt_edge_{}", k)
 }
 
+/// `<<P as StaticNode>::Out as Outputs>::Fields`: a node's outputs by name.
+fn fields_ty(node: &Node) -> TokenStream {
+    let nt = nt();
+    let ty = node_ty(node);
+    quote!(<<#ty as #nt::workflows::StaticNode>::Out as #nt::workflows::Outputs>::Fields)
+}
+
+fn pending_ty(node: &Node) -> TokenStream {
+    let nt = nt();
+    let ty = node_ty(node);
+    quote!(<#ty as #nt::__private::NodeFields>::Pending)
+}
+
+/// Whether the edges leaving `source` are a single one (which then takes the outputs by value).
+fn single_out_edge(wf: &Workflow, source: usize) -> bool {
+    wf.edges.iter().filter(|e| e.source == source).count() == 1
+}
+
 /// `|templates, state| async move { … }`: one run.
+///
+/// The network is items, not closures: a struct `__NtNet` owning the run state and one cell
+/// per node, and per node and edge an `async fn` taking `&__NtNet`. Each is borrow-checked on
+/// its own, so compile time grows linearly with the graph.
 fn run_closure(wf: &Workflow) -> TokenStream {
     let nt = nt();
-    let rt = quote!(__nt_rt);
-    let cells = wf.nodes.iter().enumerate().map(|(i, node)| {
+    let net_fields = wf.nodes.iter().enumerate().map(|(i, node)| {
+        let c = cell(i);
+        if node.output.is_some() {
+            quote!(#c: #nt::__private::OutputCell,)
+        } else {
+            let ty = node_ty(node);
+            quote!(#c: #nt::__private::NodeCell<#ty>,)
+        }
+    });
+    let cell_inits = wf.nodes.iter().enumerate().map(|(i, node)| {
         let c = cell(i);
         let index = syn::Index::from(i);
         match &node.output {
-            Some((_, name)) => quote! {
-                let #c = &#nt::__private::OutputCell::new(#i, #name);
-            },
+            Some((_, name)) => quote!(#c: #nt::__private::OutputCell::new(#i, #name),),
             None => {
                 let ty = node_ty(node);
                 let handles = node.handles.iter().map(|h| {
@@ -189,22 +217,22 @@ fn run_closure(wf: &Workflow) -> TokenStream {
                     quote!(#nt::__private::HandleInfo { field: #field, gather: #gather })
                 });
                 quote_spanned! {node.path.span()=>
-                    let #c = &#nt::__private::NodeCell::<#ty>::new(
-                        #rt, #i, ::core::clone::Clone::clone(&__nt_templates.#index), &[#(#handles),*],
-                    )?;
+                    #c: #nt::__private::NodeCell::<#ty>::new(
+                        &__nt_state, #i, ::core::clone::Clone::clone(&__nt_templates.#index), &[#(#handles),*],
+                    )?,
                 }
             }
         }
     });
-    let mut network = Vec::new();
-    for &i in wf.order.iter().rev() {
-        let node = &wf.nodes[i];
-        if node.output.is_none() {
-            network.push(sink_and_fire(wf, i));
+    // In topological order, so that the expanded code reads from sources to outputs.
+    let mut items = Vec::new();
+    for &i in &wf.order {
+        if wf.nodes[i].output.is_none() {
+            items.push(sink_and_fire(wf, i));
         }
-        for (k, e) in wf.edges.iter().enumerate().filter(|(_, e)| e.target == i) {
-            network.push(edge_closure(wf, k, e));
-        }
+    }
+    for (k, e) in wf.edges.iter().enumerate() {
+        items.push(edge_fn(wf, k, e));
     }
     let finish_arms = wf
         .nodes
@@ -213,7 +241,7 @@ fn run_closure(wf: &Workflow) -> TokenStream {
         .filter(|(i, n)| n.output.is_none() && wf.upstream_count(*i) > 0)
         .map(|(i, n)| {
             let (c, f) = (cell(i), fire(i));
-            quote_spanned!(n.path.span()=> #i => #c.upstream_done(#f).await,)
+            quote_spanned!(n.path.span()=> #i => net.#c.upstream_done(|p| #f(net, p)).await,)
         });
     let starts: Vec<TokenStream> = wf
         .nodes
@@ -225,8 +253,8 @@ fn run_closure(wf: &Workflow) -> TokenStream {
             let source = wf.upstream_count(i) == 0;
             quote_spanned! {n.path.span()=>
                 async move {
-                    if #c.start(#rt, #source, #f, #s()).await {
-                        __nt_finish(#i).await;
+                    if __nt_net.#c.start(&__nt_net.rt, #source, |p| #f(__nt_net, p), #s(__nt_net)).await {
+                        __nt_finish(__nt_net, #i).await;
                     }
                 }
             }
@@ -237,143 +265,163 @@ fn run_closure(wf: &Workflow) -> TokenStream {
     } else {
         quote!(async { #nt::__private::tokio::join!(#(#starts),*); })
     };
-    let outputs: Vec<(&syn::Ident, &String, syn::Ident)> = wf
-        .nodes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, n)| n.output.as_ref().map(|(f, name)| (f, name, cell(i))))
-        .collect();
-    let result = result_type(&outputs);
+    let result = result_value(wf);
     quote! {
         move |__nt_templates, __nt_state| async move {
-            let #rt = &__nt_state;
-            #(#cells)*
-            #rt.check_params()?;
-            #(#network)*
-            let __nt_finish = &move |__nt_node: usize| async move {
-                let mut __nt_work = #nt::__private::Worklist::new(__nt_node);
-                while let ::core::option::Option::Some(__nt_u) = __nt_work.pop() {
-                    #rt.node_done(__nt_u).await;
-                    for &__nt_d in #rt.downstream(__nt_u) {
-                        if #rt.upstream_finished(__nt_d) {
-                            let __nt_done = match __nt_d {
+            struct __NtNet {
+                #(#net_fields)*
+                rt: #nt::__private::RunState,
+            }
+
+            #(#items)*
+
+            async fn __nt_finish(net: &__NtNet, node: usize) {
+                let mut work = #nt::__private::Worklist::new(node);
+                while let ::core::option::Option::Some(u) = work.pop() {
+                    net.rt.node_done(u).await;
+                    for &d in net.rt.downstream(u) {
+                        if net.rt.upstream_finished(d) {
+                            let done = match d {
                                 #(#finish_arms)*
                                 _ => true,
                             };
-                            if __nt_done {
-                                __nt_work.push(__nt_d);
+                            if done {
+                                work.push(d);
                             }
                         }
                     }
                 }
+            }
+
+            let __nt_net = &__NtNet {
+                #(#cell_inits)*
+                rt: __nt_state,
             };
-            #rt.run(#join).await?;
+            __nt_net.rt.check_params()?;
+            __nt_net.rt.run(#join).await?;
             #result
         }
     }
 }
 
-/// The node's sink and `fire` closure.
+/// The node's sink (its outputs go to the functions of its edges, concurrently when there are
+/// several) and its `fire` function.
 fn sink_and_fire(wf: &Workflow, i: usize) -> TokenStream {
     let nt = nt();
     let node = &wf.nodes[i];
     let ty = node_ty(node);
     let (c, f, s) = (cell(i), fire(i), sink(i));
-    let out_edges: Vec<(usize, &super::graph::Edge)> = wf
+    let pending = pending_ty(node);
+    let out = quote!(<#ty as #nt::workflows::StaticNode>::Out);
+    let out_edges: Vec<usize> = wf
         .edges
         .iter()
         .enumerate()
         .filter(|(_, e)| e.source == i)
+        .map(|(k, _)| k)
         .collect();
-    // One binding per output used; the last edge of each output takes the value, the others
-    // a clone.
-    let mut outputs: Vec<&syn::Ident> = Vec::new();
-    for (_, e) in &out_edges {
-        if !outputs.iter().any(|o| **o == e.output) {
-            outputs.push(&e.output);
-        }
-    }
-    let bindings = outputs.iter().enumerate().map(|(n, output)| {
-        let v = format_ident!("__nt_v{}", n);
-        quote_spanned!(output.span()=> let #v = __nt_o.#output;)
-    });
-    let calls: Vec<TokenStream> = out_edges
-        .iter()
-        .map(|(k, e)| {
-            let n = outputs.iter().position(|o| **o == e.output).unwrap_or(0);
-            let v = format_ident!("__nt_v{}", n);
-            let last = out_edges
-                .iter()
-                .rev()
-                .find(|(_, x)| x.output == e.output)
-                .map(|(k, _)| *k);
+    let send = match out_edges.as_slice() {
+        [] => quote!(let _ = o;),
+        [k] => {
             let ek = edge(*k);
-            if last == Some(*k) {
-                quote!(#ek(#v))
-            } else {
-                quote!(#ek(::core::clone::Clone::clone(&#v)))
-            }
-        })
-        .collect();
-    let send = match calls.len() {
-        0 => quote!(let _ = __nt_o;),
-        1 => {
-            let call = &calls[0];
-            quote!(#(#bindings)* #call.await;)
+            quote!(#ek(net, o).await;)
         }
-        _ => quote!(#(#bindings)* #nt::__private::tokio::join!(#(#calls),*);),
+        many => {
+            let calls = many.iter().map(|k| {
+                let ek = edge(*k);
+                quote!(#ek(net, &o))
+            });
+            quote!(#nt::__private::tokio::join!(#(#calls),*);)
+        }
     };
     quote_spanned! {node.path.span()=>
-        let #s = &move || #nt::__private::sink_for::<#ty, _, _>(move |__nt_o| async move {
-            __nt_rt.check()?;
-            #send
-            ::core::result::Result::Ok(())
-        });
-        let #f = &move |__nt_p: <#ty as #nt::__private::NodeFields>::Pending| async move {
-            #c.fire(__nt_rt, __nt_p, #s()).await
-        };
+        fn #s(net: &__NtNet) -> impl #nt::workflows::OutputSink<#out> + '_ {
+            #nt::__private::sink_for::<#ty, _, _>(move |o| async move {
+                net.rt.check()?;
+                #send
+                ::core::result::Result::Ok(())
+            })
+        }
+
+        // Boxed: a node's firing does not contain the next node's in its type, so long chains
+        // neither nest types deeply nor slow the compiler down.
+        fn #f(net: &__NtNet, p: #pending) -> #nt::__private::BoxedFiring<'_> {
+            #nt::__private::boxed(async move {
+                net.#c.fire(&net.rt, p, #s(net)).await
+            })
+        }
     }
 }
 
-/// The closure of edge `k`: report it, then hand the value to the target.
-fn edge_closure(wf: &Workflow, k: usize, e: &super::graph::Edge) -> TokenStream {
+/// The function of edge `k`: report it, then hand the value to the target.
+fn edge_fn(wf: &Workflow, k: usize, e: &super::graph::Edge) -> TokenStream {
     let nt = nt();
+    let source = &wf.nodes[e.source];
     let target = &wf.nodes[e.target];
     let (ek, c, f) = (edge(k), cell(e.target), fire(e.target));
+    let fields = fields_ty(source);
+    let output = &e.output;
     let field = &e.field;
-    let value = syn::Ident::new("__nt_value", e.span);
-    let deliver = if target.output.is_some() {
-        quote!(#c.push(__nt_rt, #value).await;)
+    let value = syn::Ident::new("value", e.span);
+    let (param, take) = if single_out_edge(wf, e.source) {
+        (
+            quote!(o: #fields),
+            quote_spanned!(output.span()=> let #value = o.#output;),
+        )
     } else {
-        let ty = node_ty(target);
+        (
+            quote!(o: &#fields),
+            quote_spanned!(output.span()=> let #value = ::core::clone::Clone::clone(&o.#output);),
+        )
+    };
+    let deliver = if target.output.is_some() {
+        quote!(net.#c.push(&net.rt, #value).await;)
+    } else {
         let handle = e.handle;
-        let pending = quote!(<#ty as #nt::__private::NodeFields>::Pending);
+        let pending = pending_ty(target);
         if e.gather {
-            let add =
-                quote_spanned!(e.span=> #nt::__private::gather_into(&mut __nt_p.#field, #value));
-            quote!(#c.gather(#handle, |__nt_p: &mut #pending| #add).await;)
+            let add = quote_spanned!(e.span=> #nt::__private::gather_into(&mut p.#field, #value));
+            quote!(net.#c.gather(#handle, |p: &mut #pending| #add).await;)
         } else {
-            let set = quote_spanned!(e.span=> #nt::__private::set_edge(&mut __nt_p.#field, #value));
-            quote!(#c.push(#handle, |__nt_p: &mut #pending| #set, #f).await;)
+            let set = quote_spanned!(e.span=> #nt::__private::set_edge(&mut p.#field, #value));
+            quote!(net.#c.push(#handle, |p: &mut #pending| #set, |p| #f(net, p)).await;)
         }
     };
     quote! {
-        let #ek = &move |#value| async move {
-            __nt_rt.edge_sent(#k).await;
+        async fn #ek(net: &__NtNet, #param) {
+            #take
+            net.rt.edge_sent(#k).await;
             #deliver
-        };
+        }
     }
 }
 
-/// The typed result: a struct with one field per `Output`.
-fn result_type(outputs: &[(&syn::Ident, &String, syn::Ident)]) -> TokenStream {
+/// The typed result: a struct with one field per `Output`, the last value it received.
+fn result_value(wf: &Workflow) -> TokenStream {
     let nt = nt();
-    let generics: Vec<syn::Ident> = (0..outputs.len())
-        .map(|i| format_ident!("T{}", i))
-        .collect();
-    let fields: Vec<&syn::Ident> = outputs.iter().map(|(f, _, _)| *f).collect();
-    let names: Vec<&String> = outputs.iter().map(|(_, n, _)| *n).collect();
-    let cells: Vec<&syn::Ident> = outputs.iter().map(|(_, _, c)| c).collect();
+    let mut generics = Vec::new();
+    let mut fields = Vec::new();
+    let mut names = Vec::new();
+    let mut takes = Vec::new();
+    let mut cells = Vec::new();
+    for (i, node) in wf.nodes.iter().enumerate() {
+        let Some((field, name)) = &node.output else {
+            continue;
+        };
+        let Some(e) = wf.edges.iter().find(|e| e.target == i) else {
+            continue;
+        };
+        let source_fields = fields_ty(&wf.nodes[e.source]);
+        let output = &e.output;
+        let c = cell(i);
+        generics.push(format_ident!("T{}", generics.len()));
+        fields.push(field.clone());
+        names.push(name.clone());
+        takes.push(quote! {
+            __nt_net.#c.take_last(#nt::__private::witness(|f: &#source_fields| &f.#output))?
+        });
+        cells.push(c);
+    }
     let field_docs = names
         .iter()
         .map(|n| format!("The last value output `{n}` received."));
@@ -396,11 +444,11 @@ fn result_type(outputs: &[(&syn::Ident, &String, syn::Ident)]) -> TokenStream {
             }
         }
 
-        __nt_rt.completed(|| {
+        __nt_net.rt.completed(|| {
             let mut map = #nt::__private::Map::new();
-            #(map.insert(::std::string::String::from(#names), #cells.to_json());)*
+            #(map.insert(::std::string::String::from(#names), __nt_net.#cells.to_json());)*
             map
         }).await;
-        ::core::result::Result::Ok(WorkflowResult { #(#fields: #cells.take_last()?,)* })
+        ::core::result::Result::Ok(WorkflowResult { #(#fields: #takes,)* })
     }
 }

@@ -22,6 +22,7 @@ use super::static_node::{OutputSink, StaticNode};
 use crate::__private::NodeFields;
 use crate::metadata::NodeValue;
 use serde_json::{Map, Value};
+use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -636,8 +637,8 @@ impl<N: StaticNode> NodeCell<N> {
 pub fn sink_for<N, F, Fut>(f: F) -> FieldsSink<N::Out, F>
 where
     N: StaticNode,
-    F: FnMut(<N::Out as Outputs>::Fields) -> Fut,
-    Fut: Future<Output = Result<(), NodeError>>,
+    F: FnMut(<N::Out as Outputs>::Fields) -> Fut + Send,
+    Fut: Future<Output = Result<(), NodeError>> + Send,
 {
     FieldsSink {
         f,
@@ -654,23 +655,30 @@ pub struct FieldsSink<O, F> {
 impl<O, F, Fut> OutputSink<O> for FieldsSink<O, F>
 where
     O: Outputs,
-    F: FnMut(O::Fields) -> Fut,
-    Fut: Future<Output = Result<(), NodeError>>,
+    F: FnMut(O::Fields) -> Fut + Send,
+    Fut: Future<Output = Result<(), NodeError>> + Send,
 {
-    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>> {
+    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>> + Send {
         (self.f)(item.into_fields())
     }
 }
 
-/// The values that reached one `Output` of a `workflow!`.
-#[derive(Debug)]
-pub struct OutputCell<T> {
+/// The values that reached one `Output` of a `workflow!` (kept typed, behind `Any`).
+pub struct OutputCell {
     index: usize,
     name: &'static str,
-    values: Mutex<Vec<T>>,
+    values: Mutex<Vec<(Box<dyn Any + Send>, Value)>>,
 }
 
-impl<T: NodeValue> OutputCell<T> {
+impl std::fmt::Debug for OutputCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputCell")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OutputCell {
     /// Output `name`, node `index`.
     pub fn new(index: usize, name: &'static str) -> Self {
         Self {
@@ -681,9 +689,9 @@ impl<T: NodeValue> OutputCell<T> {
     }
 
     /// Records a value (and posts `output_update` when someone listens).
-    pub async fn push(&self, rt: &RunState, value: T) {
+    pub async fn push<T: NodeValue>(&self, rt: &RunState, value: T) {
         rt.output_started(self.index).await;
-        if rt.listening {
+        let json = if rt.listening {
             let json = value.clone().into_value();
             let (id, _) = &rt.info.names[self.index];
             rt.ctx
@@ -694,35 +702,44 @@ impl<T: NodeValue> OutputCell<T> {
                         node_name: Arc::clone(&name),
                         output_name: name,
                         output_type: output_type_of(&json).to_owned(),
-                        value: json,
+                        value: json.clone(),
                         metadata: Map::new(),
                         workflow_id: rt.ctx.workflow_id_opt(),
                     })
                 })
                 .await;
-        }
+            json
+        } else {
+            Value::Null
+        };
         self.values
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(value);
+            .push((Box::new(value), json));
     }
 
-    /// The last value received; an error naming the output when none came.
-    pub fn take_last(&self) -> Result<T, RunError> {
-        self.values
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .ok_or_else(|| RunError::MissingOutput {
-                name: self.name.to_owned(),
-            })
+    /// The last value received, as `T` (named by `witness`); an error naming the output when
+    /// none came.
+    pub fn take_last<T: 'static>(&self, witness: PhantomData<T>) -> Result<T, RunError> {
+        let _ = witness;
+        let last = self.values.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let missing = || RunError::MissingOutput {
+            name: self.name.to_owned(),
+        };
+        let (value, _) = last.ok_or_else(missing)?;
+        value.downcast::<T>().map(|v| *v).map_err(|_| missing())
     }
 
-    /// Every value received, as JSON (for `job_update`).
+    /// Every value received, as JSON (for `job_update`; recorded only when someone listens).
     pub fn to_json(&self) -> Value {
         let values = self.values.lock().unwrap_or_else(|p| p.into_inner());
-        Value::Array(values.iter().cloned().map(NodeValue::into_value).collect())
+        Value::Array(values.iter().map(|(_, json)| json.clone()).collect())
     }
+}
+
+/// Names the type a closure returns a reference to (the type of one output of a node).
+pub fn witness<F, T>(_field: fn(&F) -> &T) -> PhantomData<T> {
+    PhantomData
 }
 
 /// Worklist of nodes whose end-of-stream must be passed on.
@@ -767,6 +784,14 @@ pub fn graph_edge(id: &str, source: &str, output: &str, target: &str, input: &st
     edge.id = Some(id.to_owned());
     edge
 }
+
+/// Boxes a node's firing: the future type of one node does not contain the next one's.
+pub fn boxed<'a, F: Future<Output = ()> + Send + 'a>(future: F) -> BoxedFiring<'a> {
+    Box::pin(future)
+}
+
+/// One boxed firing of a node.
+pub type BoxedFiring<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// Compiles only for a node type a `workflow!` can run (its error names what to do).
 pub const fn require_static_node<N: StaticNode>() {}

@@ -28,7 +28,7 @@ pub trait StaticNode: NodeFields + NodeType {
         &mut self,
         ctx: &ProcessingContext,
         sink: &mut S,
-    ) -> impl Future<Output = Result<(), NodeError>>;
+    ) -> impl Future<Output = Result<(), NodeError>> + Send;
 
     /// Runs a streaming-input node over its inbox.
     fn run_inbox<S: OutputSink<Self::Out>>(
@@ -36,16 +36,16 @@ pub trait StaticNode: NodeFields + NodeType {
         ctx: &ProcessingContext,
         inputs: &mut NodeInputs,
         sink: &mut S,
-    ) -> impl Future<Output = Result<(), NodeError>> {
+    ) -> impl Future<Output = Result<(), NodeError>> + Send {
         let _ = (ctx, inputs);
         self.fire(ctx, sink)
     }
 }
 
 /// Where a node's typed outputs go in a `workflow!`: the typed code of the nodes downstream.
-pub trait OutputSink<O> {
+pub trait OutputSink<O>: Send {
     /// Takes one item; waits while downstream is busy (backpressure).
-    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>>;
+    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>> + Send;
 }
 
 /// Where a streaming node's [`Emitter`](super::Emitter) leaves each item in a `workflow!`:
