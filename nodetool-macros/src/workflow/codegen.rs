@@ -243,7 +243,7 @@ fn run_closure(wf: &Workflow) -> TokenStream {
             let (c, f) = (cell(i), fire(i));
             quote_spanned!(n.path.span()=> #i => net.#c.upstream_done(|p| #f(net, p)).await,)
         });
-    let starts: Vec<TokenStream> = wf
+    let start_arms: Vec<TokenStream> = wf
         .nodes
         .iter()
         .enumerate()
@@ -252,18 +252,28 @@ fn run_closure(wf: &Workflow) -> TokenStream {
             let (c, f, s) = (cell(i), fire(i), sink(i));
             let source = wf.upstream_count(i) == 0;
             quote_spanned! {n.path.span()=>
-                async move {
-                    if __nt_net.#c.start(&__nt_net.rt, #source, |p| #f(__nt_net, p), #s(__nt_net)).await {
-                        __nt_finish(__nt_net, #i).await;
-                    }
-                }
+                #i => net.#c.start(&net.rt, #source, |p| #f(net, p), #s(net)).await,
             }
         })
         .collect();
-    let join = if starts.is_empty() {
-        quote!(async {})
-    } else {
-        quote!(async { #nt::__private::tokio::join!(#(#starts),*); })
+    let needs_start_arms: Vec<TokenStream> = wf
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.output.is_none())
+        .map(|(i, _)| {
+            let c = cell(i);
+            let source = wf.upstream_count(i) == 0;
+            quote!(#i => net.#c.needs_start(#source),)
+        })
+        .collect();
+    let node_count = wf.nodes.len();
+    let join = quote! {
+        #nt::__private::join_all(
+            (0..#node_count)
+                .filter(|&i| __nt_needs_start(__nt_net, i))
+                .map(|i| __nt_start(__nt_net, i)),
+        )
     };
     let result = result_value(wf);
     quote! {
@@ -293,10 +303,28 @@ fn run_closure(wf: &Workflow) -> TokenStream {
                 }
             }
 
-            let __nt_net = &__NtNet {
+            // Boxed: the run's future stays small however many nodes the workflow has.
+            fn __nt_needs_start(net: &__NtNet, node: usize) -> bool {
+                match node {
+                    #(#needs_start_arms)*
+                    _ => false,
+                }
+            }
+
+            async fn __nt_start(net: &__NtNet, node: usize) {
+                let done = match node {
+                    #(#start_arms)*
+                    _ => false,
+                };
+                if done {
+                    __nt_finish(net, node).await;
+                }
+            }
+
+            let __nt_net: &__NtNet = &::std::boxed::Box::new(__NtNet {
                 #(#cell_inits)*
                 rt: __nt_state,
-            };
+            });
             __nt_net.rt.check_params()?;
             __nt_net.rt.run(#join).await?;
             #result

@@ -159,9 +159,13 @@ impl RunState {
 
     /// Reports an item sent on edge `edge` (`edge_update`, when someone listens).
     pub async fn edge_sent(&self, edge: usize) {
-        if !self.listening {
-            return;
+        if self.listening {
+            // Boxed: the hot path without a listener keeps a small future.
+            Box::pin(self.post_edge_sent(edge)).await;
         }
+    }
+
+    async fn post_edge_sent(&self, edge: usize) {
         let counter = self.edge_counts[edge].fetch_add(1, Ordering::Relaxed) + 1;
         self.ctx
             .post_with(|| {
@@ -209,9 +213,12 @@ impl RunState {
     }
 
     /// A firing of `node` starts (`running`, as the dynamic runner posts it per firing).
+    #[inline]
     async fn started(&self, node: usize) {
         self.status[node].store(RUNNING, Ordering::Release);
-        self.post_node(node, "running", None).await;
+        if self.listening {
+            self.post_node(node, "running", None).await;
+        }
     }
 
     /// The first value reaches output `node`.
@@ -225,12 +232,15 @@ impl RunState {
     }
 
     /// Records how a firing ended: a failure is posted and kept (the first one fails the run).
+    #[inline]
     async fn ended(&self, node: usize, outcome: Option<Result<(), NodeError>>) {
         let info = &self.info.nodes[node];
         let error = match outcome {
             Some(Ok(())) => {
                 self.status[node].store(DONE, Ordering::Release);
-                self.post_node(node, "completed", None).await;
+                if self.listening {
+                    self.post_node(node, "completed", None).await;
+                }
                 return;
             }
             Some(Err(NodeError::Cancelled)) => return,
@@ -257,9 +267,13 @@ impl RunState {
     }
 
     async fn post_node(&self, node: usize, status: &'static str, error: Option<String>) {
-        if !self.listening {
-            return;
+        if self.listening {
+            // Boxed: the hot path without a listener keeps a small future.
+            Box::pin(self.post_node_now(node, status, error)).await;
         }
+    }
+
+    async fn post_node_now(&self, node: usize, status: &'static str, error: Option<String>) {
         let info = &self.info.nodes[node];
         self.ctx
             .post_with(|| {
@@ -568,6 +582,12 @@ impl<N: StaticNode> NodeCell<N> {
         true
     }
 
+    /// Whether the node does anything at the start of a run (it is a source, or it reads an
+    /// inbox).
+    pub fn needs_start(&self, source: bool) -> bool {
+        source || self.inbox.is_some()
+    }
+
     /// Starts the node: a source (no input edges) fires once, a streaming-input node runs
     /// over its inbox. `true` when the node is done when this returns.
     pub async fn start<F, Fut, S>(&self, rt: &RunState, source: bool, fire: F, sink: S) -> bool
@@ -577,7 +597,8 @@ impl<N: StaticNode> NodeCell<N> {
         S: OutputSink<N::Out>,
     {
         if let Some((inbox, _)) = &self.inbox {
-            self.run_inbox(rt, inbox, sink).await;
+            // Boxed: every node has a start future, few run an inbox.
+            Box::pin(self.run_inbox(rt, inbox, sink)).await;
             return true;
         }
         if source {
@@ -616,9 +637,7 @@ impl<N: StaticNode> NodeCell<N> {
         mut pending: N::Pending,
         mut sink: S,
     ) {
-        if rt.ctx.is_cancelled() {
-            return;
-        }
+        // Cancellation is checked where items leave a node (the sinks), not per firing.
         rt.started(self.index).await;
         let outcome = match N::build(&mut pending) {
             Ok(mut node) => {
@@ -692,7 +711,18 @@ impl OutputCell {
     pub async fn push<T: NodeValue>(&self, rt: &RunState, value: T) {
         rt.output_started(self.index).await;
         let json = if rt.listening {
-            let json = value.clone().into_value();
+            Box::pin(self.post(rt, value.clone().into_value())).await
+        } else {
+            Value::Null
+        };
+        self.values
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((Box::new(value), json));
+    }
+
+    async fn post(&self, rt: &RunState, json: Value) -> Value {
+        {
             let (id, _) = &rt.info.names[self.index];
             rt.ctx
                 .post_with(|| {
@@ -708,14 +738,8 @@ impl OutputCell {
                     })
                 })
                 .await;
-            json
-        } else {
-            Value::Null
-        };
-        self.values
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((Box::new(value), json));
+        }
+        json
     }
 
     /// The last value received, as `T` (named by `witness`); an error naming the output when
@@ -740,6 +764,30 @@ impl OutputCell {
 /// Names the type a closure returns a reference to (the type of one output of a node).
 pub fn witness<F, T>(_field: fn(&F) -> &T) -> PhantomData<T> {
     PhantomData
+}
+
+/// Runs `futures` concurrently until all are done (on the current task: no spawning).
+pub async fn join_all<F: Future<Output = ()>>(futures: impl IntoIterator<Item = F>) {
+    let mut pending: Vec<Option<Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for slot in &mut pending {
+            if let Some(future) = slot {
+                if future.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    all_done = false;
+                }
+            }
+        }
+        if all_done {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
 }
 
 /// Worklist of nodes whose end-of-stream must be passed on.

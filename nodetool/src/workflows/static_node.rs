@@ -119,8 +119,8 @@ impl Future for YieldOnce {
 }
 
 /// Which values an edge may carry into an input of type `T`: the same type, and the
-/// conversions NodeTool makes between its types (an int into a float, anything into `any`,
-/// a value into an optional input).
+/// conversions NodeTool makes between its types (an int or a number into a float, anything
+/// into `any`, a value into an optional input).
 ///
 /// ```
 /// use nodetool::workflows::EdgeInto;
@@ -152,6 +152,12 @@ impl EdgeInto<f64> for i64 {
 impl EdgeInto<Number> for i64 {
     fn edge_into(self) -> Number {
         Number::from(self)
+    }
+}
+
+impl EdgeInto<f64> for Number {
+    fn edge_into(self) -> f64 {
+        self.as_f64()
     }
 }
 
