@@ -22,7 +22,7 @@ pub(crate) struct NodeActor {
 }
 
 /// Serialises `requires_gpu` nodes across the whole process.
-static GPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static GPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl NodeActor {
     /// Runs the node to the end; downstream edges are ended and the inbox closed whatever the

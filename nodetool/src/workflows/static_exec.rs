@@ -1,13 +1,15 @@
 //! The runtime under `workflow!` executors: one future per run, no tasks, no channels on
 //! non-streaming paths.
 //!
-//! The macro turns a graph into closures that push typed values downstream: a node fires when
-//! its inputs are complete, and what it emits goes straight into the code of the nodes
-//! downstream (a direct `.await`; several downstream nodes run concurrently with `join!`).
-//! Nodes with one input edge keep no state; nodes with several, or gathering a list, hold
-//! their latest inputs behind an async lock. Streaming-input nodes get a [`NodeInbox`] and
-//! run as their own future. End-of-stream is counted per node: once every upstream node is
-//! done, gathered lists fire and inboxes close.
+//! The macro turns a graph into items: a struct holding one cell per node (its literal
+//! inputs, and its latest inputs when it waits for several) and, per node and per edge, an
+//! `async fn` taking that struct. A node fires when its inputs are complete; what it emits
+//! goes straight into the functions of its edges (a direct `.await`; several edges run
+//! concurrently with `join!`), which set the next node's input and fire it. Each firing is
+//! boxed, so that the future of one node does not contain the next one's: compile time and
+//! future sizes stay linear in the graph. Streaming-input nodes get a [`NodeInbox`] and run as
+//! their own future. End-of-stream is counted per node: once every upstream node is done,
+//! gathered lists fire and inboxes close.
 
 use super::context::ProcessingContext;
 use super::graph::{GraphEdge, GraphNode};
@@ -615,6 +617,7 @@ impl<N: StaticNode> NodeCell<N> {
         mut sink: S,
     ) {
         rt.started(self.index).await;
+        let _gpu = gpu_guard::<N>().await;
         let outcome = match N::build(&mut self.template.clone()) {
             Ok(mut node) => {
                 let names: Arc<[String]> = N::INPUT_NAMES.iter().map(|n| (*n).to_owned()).collect();
@@ -639,6 +642,7 @@ impl<N: StaticNode> NodeCell<N> {
     ) {
         // Cancellation is checked where items leave a node (the sinks), not per firing.
         rt.started(self.index).await;
+        let _gpu = gpu_guard::<N>().await;
         let outcome = match N::build(&mut pending) {
             Ok(mut node) => {
                 CatchUnwind {
@@ -649,6 +653,15 @@ impl<N: StaticNode> NodeCell<N> {
             Err(e) => Some(Err(e)),
         };
         rt.ended(self.index, outcome).await;
+    }
+}
+
+/// The process-wide GPU lock, held while a `requires_gpu` node runs (as the dynamic runner does).
+async fn gpu_guard<N: NodeType>() -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    if N::descriptor().flags.requires_gpu {
+        Some(Box::pin(super::actor::GPU_LOCK.lock()).await)
+    } else {
+        None
     }
 }
 
