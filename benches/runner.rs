@@ -87,16 +87,8 @@ pub fn stream(k: usize) -> (Graph, f64) {
     (g, k as f64)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
 fn bench_graph(bencher: Bencher, (graph, expected): (Graph, f64), with_listener: bool) {
-    let rt = runtime();
+    let rt = common::bench_runtime();
     let runner = WorkflowRunner::from_graph(&graph).expect("valid bench graph");
     let check = |result: RunResult| {
         let got = result.get("out").and_then(Value::as_f64);

@@ -35,14 +35,6 @@ enum Engine {
     Dynamic,
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
 /// Runs `wf` (or its exported graph) once per iteration and checks the result.
 fn bench<T, F, Fut, R>(
     bencher: Bencher,
@@ -55,7 +47,7 @@ fn bench<T, F, Fut, R>(
     F: Fn(Arc<T>, RunState) -> Fut,
     Fut: Future<Output = Result<R, RunError>>,
 {
-    let rt = runtime();
+    let rt = common::bench_runtime();
     let ctx = ProcessingContext::default();
     match engine {
         Engine::Static => bencher.bench_local(|| {

@@ -117,67 +117,63 @@ pub(crate) fn static_node_impl(item: &ItemImpl, firing: &Firing) -> TokenStream 
     let out = &firing.out;
     let result = quote!(::core::result::Result<(), #nt::workflows::NodeError>);
     let future = quote!(impl ::core::future::Future<Output = #result> + ::core::marker::Send);
+    // `fn fire<S: OutputSink<Out>>(&mut self, ctx, sink: &mut S) -> impl Future + Send`.
+    let fire_sig = quote! {
+        fn fire<S: #nt::workflows::OutputSink<#out>>(
+            &mut self,
+            ctx: &#nt::workflows::ProcessingContext,
+            sink: &mut S,
+        ) -> #future
+    };
+    // The node's own `gen_process` or `run` future, its items left in `slot`, driven into
+    // `sink`.
+    let drive = |call: TokenStream| {
+        quote! {
+            async move {
+                let slot = #nt::workflows::EmitSlot::default();
+                let node = async {
+                    #call.await.map_err(#nt::workflows::NodeError::failed)
+                };
+                slot.drive(node, sink).await
+            }
+        }
+    };
+    let emitter = quote!(#nt::workflows::Emitter::to_slot(&slot));
     let body = match firing.mode {
         Mode::Buffered => quote! {
-            fn fire<S: #nt::workflows::OutputSink<#out>>(
-                &mut self,
-                ctx: &#nt::workflows::ProcessingContext,
-                sink: &mut S,
-            ) -> #future {
+            #fire_sig {
                 async move {
                     let out = <#self_ty>::process(self, ctx).await.map_err(#nt::workflows::NodeError::failed)?;
                     #nt::workflows::OutputSink::send(sink, out).await
                 }
             }
         },
-        Mode::StreamingOutput => quote! {
-            fn fire<S: #nt::workflows::OutputSink<#out>>(
-                &mut self,
-                ctx: &#nt::workflows::ProcessingContext,
-                sink: &mut S,
-            ) -> #future {
-                async move {
-                    let slot = #nt::workflows::EmitSlot::default();
-                    let node = async {
-                        <#self_ty>::gen_process(self, ctx, #nt::workflows::Emitter::to_slot(&slot))
-                            .await
-                            .map_err(#nt::workflows::NodeError::failed)
-                    };
-                    slot.drive(node, sink).await
+        Mode::StreamingOutput => {
+            let run = drive(quote!(<#self_ty>::gen_process(self, ctx, #emitter)));
+            quote!(#fire_sig { #run })
+        }
+        Mode::StreamingInput => {
+            let run = drive(quote!(<#self_ty>::run(self, ctx, inputs, #emitter)));
+            quote! {
+                #fire_sig {
+                    let _ = (ctx, sink);
+                    async {
+                        ::core::result::Result::Err(#nt::workflows::NodeError::failed(
+                            "a streaming-input node runs once over its inbox, never per set of inputs",
+                        ))
+                    }
                 }
-            }
-        },
-        Mode::StreamingInput => quote! {
-            fn fire<S: #nt::workflows::OutputSink<#out>>(
-                &mut self,
-                ctx: &#nt::workflows::ProcessingContext,
-                sink: &mut S,
-            ) -> #future {
-                let _ = (ctx, sink);
-                async {
-                    ::core::result::Result::Err(#nt::workflows::NodeError::failed(
-                        "a streaming-input node runs once over its inbox, never per set of inputs",
-                    ))
-                }
-            }
 
-            fn run_inbox<S: #nt::workflows::OutputSink<#out>>(
-                &mut self,
-                ctx: &#nt::workflows::ProcessingContext,
-                inputs: &mut #nt::workflows::NodeInputs,
-                sink: &mut S,
-            ) -> #future {
-                async move {
-                    let slot = #nt::workflows::EmitSlot::default();
-                    let node = async {
-                        <#self_ty>::run(self, ctx, inputs, #nt::workflows::Emitter::to_slot(&slot))
-                            .await
-                            .map_err(#nt::workflows::NodeError::failed)
-                    };
-                    slot.drive(node, sink).await
+                fn run_inbox<S: #nt::workflows::OutputSink<#out>>(
+                    &mut self,
+                    ctx: &#nt::workflows::ProcessingContext,
+                    inputs: &mut #nt::workflows::NodeInputs,
+                    sink: &mut S,
+                ) -> #future {
+                    #run
                 }
             }
-        },
+        }
     };
     quote! {
         impl #impl_generics #nt::workflows::StaticNode for #self_ty #where_clause {

@@ -216,3 +216,12 @@ pub async fn run(graph: &Graph) -> std::result::Result<RunResult, RunError> {
     .await
     .expect("the run hung (20 s guard)")
 }
+
+/// The benchmarks' runtime: tokio multi-thread with 2 workers (this machine's cores).
+pub fn bench_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}

@@ -107,13 +107,7 @@ fn node_infos(wf: &Workflow) -> Vec<TokenStream> {
             let node_type = node_type_name(node);
             let upstream = wf.upstream_count(i);
             let downstream = wf.downstream(i);
-            let edges_out: Vec<usize> = wf
-                .edges
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.source == i)
-                .map(|(k, _)| k)
-                .collect();
+            let edges_out = wf.edges_from(i);
             quote! {
                 #nt::__private::NodeInfo {
                     id: #id,
@@ -185,7 +179,7 @@ fn pending_ty(node: &Node) -> TokenStream {
 
 /// Whether the edges leaving `source` are a single one (which then takes the outputs by value).
 fn single_out_edge(wf: &Workflow, source: usize) -> bool {
-    wf.edges.iter().filter(|e| e.source == source).count() == 1
+    wf.edges_from(source).len() == 1
 }
 
 /// `|templates, state| async move { … }`: one run.
@@ -341,13 +335,7 @@ fn sink_and_fire(wf: &Workflow, i: usize) -> TokenStream {
     let (c, f, s) = (cell(i), fire(i), sink(i));
     let pending = pending_ty(node);
     let out = quote!(<#ty as #nt::workflows::StaticNode>::Out);
-    let out_edges: Vec<usize> = wf
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.source == i)
-        .map(|(k, _)| k)
-        .collect();
+    let out_edges = wf.edges_from(i);
     let send = match out_edges.as_slice() {
         [] => quote!(let _ = o;),
         [k] => {

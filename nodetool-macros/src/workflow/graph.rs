@@ -75,6 +75,13 @@ impl Workflow {
         out
     }
 
+    /// The indices of the edges leaving `node`.
+    pub(crate) fn edges_from(&self, node: usize) -> Vec<usize> {
+        (0..self.edges.len())
+            .filter(|&k| self.edges[k].source == node)
+            .collect()
+    }
+
     /// How many distinct nodes feed `node`.
     pub(crate) fn upstream_count(&self, node: usize) -> usize {
         let mut seen: Vec<usize> = Vec::new();
