@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 mod codegen;
 mod diagnostics;
 mod parse;
+mod setting;
 mod static_impl;
 mod workflow;
 
@@ -29,4 +30,10 @@ pub fn derive_outputs(item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()
+}
+
+/// Declares a setting for the settings registry. See `nodetool::register_setting`.
+#[proc_macro]
+pub fn register_setting(input: TokenStream) -> TokenStream {
+    setting::expand(input.into()).into()
 }

@@ -29,10 +29,15 @@
 //! Modules mirror NodeTool's: [`workflows`] (graph, nodes, runner, messages) and [`metadata`]
 //! (type and node metadata).
 
+// Lets the macros' `::nodetool::…` paths work inside this crate too.
+extern crate self as nodetool;
+
+#[cfg(feature = "config")]
+pub mod config;
 pub mod metadata;
 pub mod workflows;
 
-pub use nodetool_macros::{node, Outputs};
+pub use nodetool_macros::{node, register_setting, Outputs};
 
 /// A workflow written in Rust: a graph the compiler checks, compiled into a typed executor.
 ///
