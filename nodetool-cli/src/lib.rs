@@ -1,0 +1,165 @@
+//! `nodetool`: the command line of nodetool (Rust), as a library whose [`main`] the
+//! `nodetool` binary calls.
+//!
+//! `nodetool settings list [--group G] [--json]`, `nodetool settings get NAME [--source]`,
+//! `nodetool settings set NAME VALUE`. Errors go to stderr with a non-zero exit code.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use nodetool::config::{files, Environment, SettingsRegistry};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// nodetool: build and run AI workflows as node graphs.
+#[derive(Debug, Parser)]
+#[command(name = "nodetool", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Settings: list them, read one, write one to settings.yaml.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Every declared setting by group, and whether it is configured (values are not shown).
+    List {
+        /// Only this group (case-insensitive).
+        #[arg(long)]
+        group: Option<String>,
+        /// A JSON array of {env_var, group, package, description, is_secret, configured}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The value of one setting, alone on stdout (exit code 1 when it is not set).
+    Get {
+        /// The variable, e.g. `LOG_LEVEL`.
+        name: String,
+        /// Also print the layer the value comes from, on a second line.
+        #[arg(long)]
+        source: bool,
+    },
+    /// Writes a setting to settings.yaml (a secret to secrets.yaml, readable by you alone,
+    /// until the encrypted secret store exists).
+    Set {
+        /// The variable, e.g. `LOG_LEVEL`.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// Parses the process's arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Settings(command) => settings(command),
+    }
+}
+
+fn settings(command: SettingsCommand) -> anyhow::Result<ExitCode> {
+    let registry = SettingsRegistry::global();
+    match command {
+        SettingsCommand::List { group, json } => {
+            let env = Environment::load().context("loading the configuration")?;
+            let wanted = |g: &str| group.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(g));
+            let listing = registry.listing(&env);
+            let groups: Vec<_> = listing.iter().filter(|(g, _)| wanted(g)).collect();
+            if groups.is_empty() {
+                if let Some(group) = &group {
+                    let known: Vec<&str> = listing.keys().copied().collect();
+                    anyhow::bail!("no group `{group}` (groups: {})", known.join(", "));
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            if json {
+                let items: Vec<Value> = groups
+                    .iter()
+                    .flat_map(|(_, settings)| settings.iter())
+                    .map(|s| {
+                        json!({
+                            "env_var": s.descriptor.env_var,
+                            "group": s.descriptor.group,
+                            "package": s.descriptor.package,
+                            "description": s.descriptor.description,
+                            "is_secret": s.descriptor.is_secret,
+                            "configured": s.configured,
+                        })
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+            } else {
+                for (group, settings) in groups {
+                    writeln!(out, "{group}")?;
+                    for s in settings {
+                        let state = if s.configured {
+                            "configured"
+                        } else {
+                            "not set"
+                        };
+                        let secret = if s.descriptor.is_secret {
+                            " (secret)"
+                        } else {
+                            ""
+                        };
+                        writeln!(
+                            out,
+                            "  {:<28} {:<10}{secret}  {}",
+                            s.descriptor.env_var, state, s.descriptor.description
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SettingsCommand::Get { name, source } => {
+            let env = Environment::load().context("loading the configuration")?;
+            match env.get(&name) {
+                Some(value) => {
+                    println!("{value}");
+                    if source {
+                        if let Some(layer) = env.source(&name) {
+                            println!("source: {layer}");
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("`{name}` is not set (not in the environment, a .env file or settings.yaml)");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        SettingsCommand::Set { name, value } => {
+            let secret = registry.is_secret(&name);
+            if registry.get(&name).is_none() {
+                eprintln!("note: `{name}` is not a declared setting; writing it anyway");
+            }
+            let path = if secret {
+                files::secrets_path()
+            } else {
+                files::settings_path()
+            };
+            files::set_value(&path, &name, Value::String(value), secret)
+                .with_context(|| format!("setting `{name}`"))?;
+            eprintln!("wrote `{name}` to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
