@@ -10,9 +10,11 @@
 //! process or a `.env` file wins over `settings.yaml`, and `secrets.yaml` only fills in what
 //! no environment layer gives.
 //!
-//! Python NodeTool loads its `.env` files with `override=False`, so there the *first* file
-//! that sets a variable wins and `.env.{env}.local` cannot override `.env`, against its own
-//! documentation. This crate follows the documented order.
+//! Python NodeTool 0.6.3 loads its `.env` files with `override=False`, so there the *first*
+//! file that sets a variable wins, against its own documentation; 0.8.2 follows the
+//! documentation, as this crate does. 0.8.2 also reads the process environment before
+//! `settings.yaml`; this crate keeps the documented order (and 0.6.3's): `settings.yaml` last.
+//! `tests/config_python_parity.rs` runs Python NodeTool's own code on the same files.
 
 use super::files;
 use super::registry::SettingsRegistry;
