@@ -1,7 +1,7 @@
 //! `nodetool::config::Environment`: every layer and its precedence, environment detection,
 //! secrets resolving the environment first, malformed files, quoting, typed access, redaction.
 
-use nodetool::config::{ConfigError, Environment, SettingsRegistry, Source};
+use nodetool::config::{ConfigError, Environment, SettingsRegistry, Source, StorageKind};
 use std::path::Path;
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -130,6 +130,16 @@ fn detects_the_environment() {
     assert_eq!(test.get("FROM_DOTENV"), None);
     assert_eq!(test.source("DB_PATH"), Some(&Source::Test));
     assert!(Path::new(test.get("DB_PATH").unwrap()).starts_with(std::env::temp_dir()));
+    assert_eq!(test.storage_kind(), StorageKind::Memory);
+    assert_eq!(prod.storage_kind(), StorageKind::Local);
+    let s3 = env_in(
+        d,
+        &[
+            ("ENV", "production"),
+            ("S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ],
+    );
+    assert_eq!(s3.unwrap().storage_kind(), StorageKind::S3);
 }
 
 #[test]

@@ -78,6 +78,12 @@ fn settings(command: SettingsCommand) -> anyhow::Result<ExitCode> {
     match command {
         SettingsCommand::List { group, json } => {
             let env = Environment::load().context("loading the configuration")?;
+            for (kept, ignored) in registry.duplicates() {
+                eprintln!(
+                    "warning: `{}` is declared twice (by `{}` and by `{}`); the first declaration is listed",
+                    kept.env_var, kept.package, ignored.package
+                );
+            }
             let wanted = |g: &str| group.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(g));
             let listing = registry.listing(&env);
             let groups: Vec<_> = listing.iter().filter(|(g, _)| wanted(g)).collect();

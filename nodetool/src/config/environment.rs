@@ -128,6 +128,17 @@ pub enum ConfigError {
     },
 }
 
+/// Which kind of asset storage the environment asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageKind {
+    /// In memory (the test environment).
+    Memory,
+    /// Local files.
+    Local,
+    /// An S3-compatible store.
+    S3,
+}
+
 /// Every configuration value of this process, with the layer each came from.
 ///
 /// ```
@@ -219,6 +230,22 @@ impl Environment {
     /// Where the value of `key` came from.
     pub fn source(&self, key: &str) -> Option<&Source> {
         self.values.get(key).map(|(_, s)| s)
+    }
+
+    /// Where assets are stored: in memory in the test environment (as NodeTool does), in an
+    /// S3-compatible store when `S3_ENDPOINT_URL` or `S3_ACCESS_KEY_ID` is set, else in local
+    /// files.
+    pub fn storage_kind(&self) -> StorageKind {
+        if self.is_test() {
+            StorageKind::Memory
+        } else if ["S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID"]
+            .iter()
+            .any(|k| self.get(k).is_some_and(|v| !v.is_empty()))
+        {
+            StorageKind::S3
+        } else {
+            StorageKind::Local
+        }
     }
 
     /// Every variable that has a value, in order.

@@ -8,5 +8,7 @@ pub mod environment;
 pub mod files;
 pub mod registry;
 
-pub use environment::{ConfigError, Environment, EnvironmentBuilder, Source, DEFAULT_ENV};
+pub use environment::{
+    ConfigError, Environment, EnvironmentBuilder, Source, StorageKind, DEFAULT_ENV,
+};
 pub use registry::{SettingDescriptor, SettingStatus, SettingsRegistry};
