@@ -439,15 +439,8 @@ fn scalar_text(value: &serde_json::Value) -> Option<String> {
 
 /// The variables of a `.env` file (none when it does not exist).
 fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_owned(),
-                source,
-            })
-        }
+    let Some(text) = files::read_optional(path)? else {
+        return Ok(Vec::new());
     };
     let mut vars = Vec::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {

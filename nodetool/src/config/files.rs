@@ -57,15 +57,8 @@ pub fn secrets_path() -> PathBuf {
 /// Reads a YAML mapping of names to values; a missing file is an empty mapping. An empty file
 /// is empty too (as Python's `yaml.safe_load(f) or {}`).
 pub fn read_yaml_map(path: &Path) -> Result<BTreeMap<String, Value>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: path.to_owned(),
-                source,
-            })
-        }
+    let Some(text) = read_optional(path)? else {
+        return Ok(BTreeMap::new());
     };
     if text.trim().is_empty() {
         return Ok(BTreeMap::new());
@@ -79,6 +72,18 @@ pub fn read_yaml_map(path: &Path) -> Result<BTreeMap<String, Value>, ConfigError
         Value::Object(map) => Ok(map.into_iter().collect()),
         _ => Err(ConfigError::NotAMapping {
             path: path.to_owned(),
+        }),
+    }
+}
+
+/// The text of the file at `path`; `None` when it does not exist.
+pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Io {
+            path: path.to_owned(),
+            source,
         }),
     }
 }
