@@ -35,6 +35,8 @@ extern crate self as nodetool;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod metadata;
+#[cfg(feature = "security")]
+pub mod security;
 pub mod workflows;
 
 pub use nodetool_macros::{node, register_setting, Outputs};

@@ -1,0 +1,9 @@
+//! Secrets as NodeTool encrypts them: [`Fernet`] tokens (the Fernet spec: AES-128-CBC and
+//! HMAC-SHA256) under a per-user key that [`SecretCrypto`] derives from the master key and the
+//! user id exactly as Python NodeTool does, so that a token written by one reads in the other.
+
+mod crypto;
+mod fernet;
+
+pub use crypto::SecretCrypto;
+pub use fernet::{CryptoError, Fernet};
