@@ -508,8 +508,10 @@ impl<N: StaticNode> NodeCell<N> {
         F: FnOnce(N::Pending) -> Fut,
         Fut: Future<Output = ()>,
     {
+        // The inbox and gate paths are boxed: the common path (one input edge) then keeps a
+        // small future, and every firing's box is smaller.
         if let Some((inbox, fields)) = &self.inbox {
-            return self.to_inbox(inbox, fields, handle, set).await;
+            return Box::pin(self.to_inbox(inbox, fields, handle, set)).await;
         }
         match &self.gate {
             None => {
@@ -517,15 +519,26 @@ impl<N: StaticNode> NodeCell<N> {
                 set(&mut pending);
                 fire(pending).await;
             }
-            Some(gate) => {
-                let mut gate = gate.lock().await;
-                set(&mut gate.pending);
-                gate.seen |= 1 << handle;
-                if gate.seen == self.all_mask {
-                    let pending = gate.pending.clone();
-                    fire(pending).await;
-                }
-            }
+            Some(gate) => Box::pin(self.push_gated(gate, handle, set, fire)).await,
+        }
+    }
+
+    async fn push_gated<F, Fut>(
+        &self,
+        gate: &tokio::sync::Mutex<Gate<N::Pending>>,
+        handle: u32,
+        set: impl FnOnce(&mut N::Pending),
+        fire: F,
+    ) where
+        F: FnOnce(N::Pending) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut gate = gate.lock().await;
+        set(&mut gate.pending);
+        gate.seen |= 1 << handle;
+        if gate.seen == self.all_mask {
+            let pending = gate.pending.clone();
+            fire(pending).await;
         }
     }
 
