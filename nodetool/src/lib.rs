@@ -35,6 +35,8 @@ extern crate self as nodetool;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod metadata;
+#[cfg(feature = "models")]
+pub mod models;
 #[cfg(feature = "security")]
 pub mod security;
 pub mod workflows;
