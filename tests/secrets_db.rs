@@ -4,7 +4,7 @@
 
 use nodetool::config::Environment;
 use nodetool::models::{
-    get_secret, get_secret_required, has_secret, Database, Secret, SecretError,
+    get_secret, get_secret_required, has_secret, rotate_master_key, Database, Secret, SecretError,
 };
 use nodetool::security::SecretCrypto;
 
@@ -243,4 +243,41 @@ async fn no_value_reaches_debug_output_or_errors() {
         );
     })
     .await;
+}
+
+/// Rotation touches every user's secrets, so it runs on a database of its own (SQLite: the
+/// shared PostgreSQL test database holds other tests' rows, made with other keys).
+#[tokio::test]
+async fn rotating_the_master_key_re_encrypts_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::sqlite(&dir.path().join("rotate.sqlite3"))
+        .await
+        .unwrap();
+    let old = SecretCrypto::new("old-master");
+    let new = SecretCrypto::new("new-master");
+    let (alice, bob) = (user(), user());
+    Secret::upsert(&db, &old, &alice, "A", "alice-a", None)
+        .await
+        .unwrap();
+    Secret::upsert(&db, &old, &bob, "B", "bob-b", None)
+        .await
+        .unwrap();
+    assert_eq!(rotate_master_key(&db, &old, &new).await.unwrap(), 2);
+    let a = Secret::find(&db, &alice, "A").await.unwrap().unwrap();
+    assert_eq!(a.decrypted(&new).unwrap(), "alice-a");
+    assert!(a.decrypted(&old).is_err());
+
+    // A secret the "old" key cannot open stops the rotation before anything changes.
+    Secret::upsert(&db, &SecretCrypto::new("stray"), &bob, "STRAY", "x", None)
+        .await
+        .unwrap();
+    let before = Secret::list_for_user(&db, &bob).await.unwrap();
+    let error = rotate_master_key(&db, &new, &SecretCrypto::new("newer"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("STRAY"), "{error}");
+    assert_eq!(Secret::list_for_user(&db, &bob).await.unwrap(), before);
+    let a_again = Secret::find(&db, &alice, "A").await.unwrap().unwrap();
+    assert_eq!(a_again.decrypted(&new).unwrap(), "alice-a");
 }

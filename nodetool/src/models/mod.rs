@@ -8,5 +8,6 @@ pub mod secret;
 
 pub use database::{Backend, Database, DbError};
 pub use secret::{
-    get_secret, get_secret_required, get_secret_sync, has_secret, Secret, SecretError,
+    get_secret, get_secret_required, get_secret_sync, has_secret, rotate_master_key, Secret,
+    SecretError,
 };

@@ -165,6 +165,40 @@ impl Secret {
     }
 }
 
+/// Re-encrypts every user's secrets from `old` to `new` (a master key rotation), in one
+/// transaction: if any secret cannot be decrypted with `old`, nothing changes and the error
+/// names its key. Returns how many secrets were re-encrypted.
+pub async fn rotate_master_key(
+    db: &Database,
+    old: &SecretCrypto,
+    new: &SecretCrypto,
+) -> Result<usize, SecretError> {
+    let mut tx = db.pool().begin().await?;
+    let sql = format!("SELECT {COLUMNS} FROM nodetool_secrets ORDER BY user_id, key");
+    let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
+    let secrets: Vec<Secret> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    let stamp = now();
+    for secret in &secrets {
+        let value = secret.decrypted(old)?;
+        let encrypted =
+            new.encrypt(&secret.user_id, &value)
+                .map_err(|source| SecretError::Crypto {
+                    key: secret.key.clone(),
+                    source,
+                })?;
+        sqlx::query(
+            "UPDATE nodetool_secrets SET encrypted_value = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(encrypted)
+        .bind(&stamp)
+        .bind(&secret.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(secrets.len())
+}
+
 /// The secret `key` of `user_id`: the environment's value first, then the database's.
 pub async fn get_secret(
     env: &Environment,
