@@ -2,11 +2,14 @@
 //! `nodetool` binary calls.
 //!
 //! `nodetool settings list [--group G] [--json]`, `nodetool settings get NAME [--source]`,
-//! `nodetool settings set NAME VALUE`. Errors go to stderr with a non-zero exit code.
+//! `nodetool settings set NAME VALUE`, `nodetool secrets list|get|set|delete [--user U]`.
+//! Errors go to stderr with a non-zero exit code.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use nodetool::config::{files, Environment, SettingsRegistry};
+use nodetool::models::{Database, Secret};
+use nodetool::security::SecretCrypto;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +27,41 @@ enum Command {
     /// Settings: list them, read one, write one to settings.yaml.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// A user's encrypted secrets in the database (`DB_PATH`, or PostgreSQL when configured),
+    /// under the master key `SECRETS_MASTER_KEY`.
+    Secrets {
+        /// Whose secrets (NodeTool's development user is `1`).
+        #[arg(long, global = true, default_value = "1")]
+        user: String,
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// The user's secret keys (values are never listed).
+    List,
+    /// The decrypted value of one secret, alone on stdout (exit code 1 when there is none).
+    Get {
+        /// The key, e.g. `OPENAI_API_KEY`.
+        key: String,
+    },
+    /// Stores (or replaces) a secret, encrypted.
+    Set {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// What it is for.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Deletes a secret (exit code 1 when there was none).
+    Delete {
+        /// The key.
+        key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +108,66 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
+        Command::Secrets { user, command } => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(secrets(&user, command))
+        }
+    }
+}
+
+async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode> {
+    let env = Environment::load().context("loading the configuration")?;
+    let master_key = env
+        .get("SECRETS_MASTER_KEY")
+        .filter(|k| !k.is_empty())
+        .context(
+            "no master key: set SECRETS_MASTER_KEY (the keychain and AWS Secrets Manager sources are not available in this version)",
+        )?;
+    let crypto = SecretCrypto::new(master_key);
+    let db = Database::from_env(&env)
+        .await
+        .context("opening the database")?;
+    match command {
+        SecretsCommand::List => {
+            for secret in Secret::list_for_user(&db, user).await? {
+                match &secret.description {
+                    Some(d) => println!("{}\t{d}", secret.key),
+                    None => println!("{}", secret.key),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretsCommand::Get { key } => match Secret::find(&db, user, &key).await? {
+            Some(secret) => {
+                println!("{}", secret.decrypted(&crypto)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("no secret `{key}` for user `{user}`");
+                Ok(ExitCode::from(1))
+            }
+        },
+        SecretsCommand::Set {
+            key,
+            value,
+            description,
+        } => {
+            Secret::upsert(&db, &crypto, user, &key, &value, description.as_deref()).await?;
+            eprintln!("stored `{key}` for user `{user}`");
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretsCommand::Delete { key } => {
+            if Secret::delete(&db, user, &key).await? {
+                eprintln!("deleted `{key}` for user `{user}`");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("no secret `{key}` for user `{user}`");
+                Ok(ExitCode::from(1))
+            }
+        }
     }
 }
 

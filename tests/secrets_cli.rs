@@ -1,0 +1,82 @@
+//! `nodetool secrets …` as a user runs it: a real process, the database at `DB_PATH` in a
+//! temporary folder, the master key from `SECRETS_MASTER_KEY`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn nodetool(dir: &Path, args: &[&str], master_key: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nodetool"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .env("ENV", "development")
+        .env("DB_PATH", dir.join("db").join("nodetool.sqlite3"));
+    if let Some(key) = master_key {
+        command.env("SECRETS_MASTER_KEY", key);
+    }
+    command.output().expect("the nodetool binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn set_get_list_delete_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = Some("cli-master");
+    let out = nodetool(
+        d,
+        &[
+            "secrets",
+            "set",
+            "OPENAI_API_KEY",
+            "sk-cli",
+            "--description",
+            "main",
+        ],
+        key,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = nodetool(d, &["secrets", "get", "OPENAI_API_KEY"], key);
+    assert_eq!(text(&out.stdout), "sk-cli\n");
+    let out = nodetool(d, &["secrets", "list"], key);
+    assert_eq!(text(&out.stdout), "OPENAI_API_KEY\tmain\n");
+    assert!(!text(&out.stdout).contains("sk-cli"));
+
+    // Another user sees nothing and cannot delete it.
+    let out = nodetool(d, &["secrets", "--user", "2", "get", "OPENAI_API_KEY"], key);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no secret `OPENAI_API_KEY` for user `2`"));
+    let out = nodetool(
+        d,
+        &["secrets", "delete", "OPENAI_API_KEY", "--user", "2"],
+        key,
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    // The wrong master key is a clear error, never the value.
+    let out = nodetool(d, &["secrets", "get", "OPENAI_API_KEY"], Some("another"));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("OPENAI_API_KEY") && !stderr.contains("sk-cli"),
+        "{stderr}"
+    );
+
+    let out = nodetool(d, &["secrets", "delete", "OPENAI_API_KEY"], key);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = nodetool(d, &["secrets", "get", "OPENAI_API_KEY"], key);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn without_a_master_key_it_says_how_to_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = nodetool(dir.path(), &["secrets", "list"], None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("SECRETS_MASTER_KEY"));
+}
