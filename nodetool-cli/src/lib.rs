@@ -124,7 +124,7 @@ async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode
         .get("SECRETS_MASTER_KEY")
         .filter(|k| !k.is_empty())
         .context(
-            "no master key: set SECRETS_MASTER_KEY (the keychain and AWS Secrets Manager sources are not available in this version)",
+            "no master key: set SECRETS_MASTER_KEY (this command reads the master key from the environment only, for now)",
         )?;
     let crypto = SecretCrypto::new(master_key);
     let db = Database::from_env(&env)

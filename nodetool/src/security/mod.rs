@@ -4,6 +4,10 @@
 
 mod crypto;
 mod fernet;
+#[cfg(feature = "keyring")]
+mod master_key;
 
 pub use crypto::SecretCrypto;
 pub use fernet::{CryptoError, Fernet};
+#[cfg(feature = "keyring")]
+pub use master_key::{MasterKey, MasterKeyError, MasterKeyManager, MasterKeySource};
