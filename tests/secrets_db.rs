@@ -281,3 +281,71 @@ async fn rotating_the_master_key_re_encrypts_all_or_nothing() {
     let a_again = Secret::find(&db, &alice, "A").await.unwrap().unwrap();
     assert_eq!(a_again.decrypted(&new).unwrap(), "alice-a");
 }
+
+/// Every log event formatted as text, captured by a minimal subscriber.
+mod captured_logs {
+    use std::fmt::Write;
+    use std::sync::{Arc, Mutex};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    #[derive(Clone, Default)]
+    pub struct Logs(pub Arc<Mutex<Vec<String>>>);
+
+    struct Line(String);
+    impl Visit for Line {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={:?}", field.name(), value);
+        }
+    }
+
+    impl Subscriber for Logs {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut line = Line(String::new());
+            event.record(&mut line);
+            self.0.lock().unwrap().push(line.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_value_reaches_a_log_line() {
+    let logs = captured_logs::Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::sqlite(&dir.path().join("logs.sqlite3"))
+        .await
+        .unwrap();
+    let crypto = SecretCrypto::new("log-master-key");
+    let alice = user();
+    let s = Secret::upsert(&db, &crypto, &alice, "LOGGED_KEY", "log-plaintext", None)
+        .await
+        .unwrap();
+    assert_eq!(s.decrypted(&crypto).unwrap(), "log-plaintext");
+    assert!(Secret::delete(&db, &alice, "LOGGED_KEY").await.unwrap());
+    let lines = logs.0.lock().unwrap().clone();
+    assert!(
+        lines.iter().any(|l| l.contains("LOGGED_KEY")),
+        "the operations are logged: {lines:?}"
+    );
+    for line in &lines {
+        for secret in [
+            "log-plaintext",
+            s.encrypted_value.as_str(),
+            "log-master-key",
+        ] {
+            assert!(!line.contains(secret), "a log line leaks a secret: {line}");
+        }
+    }
+}

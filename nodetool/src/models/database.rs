@@ -99,6 +99,7 @@ impl Database {
                 .unwrap_or_default();
             let host = env.get_or("POSTGRES_HOST", "127.0.0.1");
             let port = env.get_or("POSTGRES_PORT", "5432");
+            let db = percent_encode(db);
             return Self::connect(&format!("postgres://{user}{password}@{host}:{port}/{db}")).await;
         }
         let path = env.get_or("DB_PATH", "nodetool.sqlite3");
@@ -129,5 +130,29 @@ impl Database {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (for the parts of a URL).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts_are_percent_encoded() {
+        assert_eq!(percent_encode("p@ss:w/rd ü"), "p%40ss%3Aw%2Frd%20%C3%BC");
+        assert_eq!(percent_encode("plain-1.2_3~"), "plain-1.2_3~");
     }
 }

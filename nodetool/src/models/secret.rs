@@ -119,6 +119,7 @@ impl Secret {
             .bind(&stamp)
             .fetch_one(db.pool())
             .await?;
+        tracing::debug!(user_id, key, "secret stored");
         Ok(from_row(&row)?)
     }
 
@@ -144,6 +145,12 @@ impl Secret {
             .bind(key)
             .execute(db.pool())
             .await?;
+        tracing::debug!(
+            user_id,
+            key,
+            deleted = done.rows_affected(),
+            "secret deleted"
+        );
         Ok(done.rows_affected() > 0)
     }
 
@@ -156,6 +163,7 @@ impl Secret {
 
     /// The decrypted value.
     pub fn decrypted(&self, crypto: &SecretCrypto) -> Result<String, SecretError> {
+        tracing::debug!(user_id = %self.user_id, key = %self.key, "secret decrypted");
         crypto
             .decrypt(&self.user_id, &self.encrypted_value)
             .map_err(|source| SecretError::Crypto {
