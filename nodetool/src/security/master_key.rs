@@ -6,13 +6,36 @@
 use super::fernet::Fernet;
 use crate::config::Environment;
 use std::fmt;
-use std::sync::Mutex;
+
+#[cfg(feature = "aws")]
+async fn from_aws(env: &Environment, name: &str) -> Result<MasterKey, MasterKeyError> {
+    let fail = |reason: String| MasterKeyError::Aws {
+        name: name.to_owned(),
+        reason,
+    };
+    let client = super::aws::SecretsManager::from_env(env).map_err(|e| fail(e.to_string()))?;
+    match client.get_secret_value(name).await {
+        Ok(Some(key)) => Ok(MasterKey {
+            key,
+            source: MasterKeySource::AwsSecretsManager,
+        }),
+        Ok(None) => Err(fail("there is no such secret".to_owned())),
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+#[cfg(not(feature = "aws"))]
+async fn from_aws(_env: &Environment, _name: &str) -> Result<MasterKey, MasterKeyError> {
+    Err(MasterKeyError::AwsUnavailable)
+}
 
 /// Where a master key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MasterKeySource {
     /// `SECRETS_MASTER_KEY`.
     Environment,
+    /// AWS Secrets Manager.
+    AwsSecretsManager,
     /// The system keychain.
     Keychain,
     /// Generated now, and stored in the keychain.
@@ -47,13 +70,24 @@ impl fmt::Debug for MasterKey {
 /// Why no master key could be had. A generated key is never used unless it was stored.
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
-    /// AWS Secrets Manager is configured but this build cannot reach it; generating a key
-    /// instead would orphan every secret stored under the real one.
+    /// AWS Secrets Manager is configured but this build was made without the `aws` feature;
+    /// generating a key instead would orphan every secret stored under the real one.
     #[error(
-        "AWS_SECRETS_MASTER_KEY_NAME is set, but this build cannot read AWS Secrets Manager yet; \
-         set SECRETS_MASTER_KEY to the master key instead (a new key would orphan every stored secret)"
+        "AWS_SECRETS_MASTER_KEY_NAME is set, but this build cannot read AWS Secrets Manager (the \
+         `aws` feature); set SECRETS_MASTER_KEY to the master key instead (a new key would orphan \
+         every stored secret)"
     )]
     AwsUnavailable,
+    /// AWS Secrets Manager is configured but the key could not be fetched; no key is
+    /// generated in its place.
+    #[cfg(feature = "aws")]
+    #[error("the master key `{name}` could not be read from AWS Secrets Manager ({reason}); no new key is generated, as it would orphan every stored secret")]
+    Aws {
+        /// The secret's name.
+        name: String,
+        /// What failed.
+        reason: String,
+    },
     /// There is no keychain to read a key from or to store a new one in (a headless server).
     #[error(
         "no master key: SECRETS_MASTER_KEY is not set and the system keychain is not available \
@@ -74,7 +108,7 @@ pub enum MasterKeyError {
 pub struct MasterKeyManager {
     service: String,
     user: String,
-    cached: Mutex<Option<MasterKey>>,
+    cached: tokio::sync::Mutex<Option<MasterKey>>,
 }
 
 impl Default for MasterKeyManager {
@@ -90,34 +124,34 @@ impl MasterKeyManager {
         Self {
             service: service.to_owned(),
             user: user.to_owned(),
-            cached: Mutex::new(None),
+            cached: tokio::sync::Mutex::new(None),
         }
     }
 
     /// The master key. Concurrent first calls generate at most one key: the lookup runs under
     /// a lock.
-    pub fn get(&self, env: &Environment) -> Result<MasterKey, MasterKeyError> {
-        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+    pub async fn get(&self, env: &Environment) -> Result<MasterKey, MasterKeyError> {
+        let mut cached = self.cached.lock().await;
         if let Some(key) = cached.as_ref() {
             return Ok(key.clone());
         }
-        let key = self.find(env)?;
+        let key = self.find(env).await?;
         *cached = Some(key.clone());
         Ok(key)
     }
 
-    fn find(&self, env: &Environment) -> Result<MasterKey, MasterKeyError> {
+    async fn find(&self, env: &Environment) -> Result<MasterKey, MasterKeyError> {
         if let Some(key) = env.get("SECRETS_MASTER_KEY").filter(|k| !k.is_empty()) {
             return Ok(MasterKey {
                 key: key.to_owned(),
                 source: MasterKeySource::Environment,
             });
         }
-        if env
+        if let Some(name) = env
             .get("AWS_SECRETS_MASTER_KEY_NAME")
-            .is_some_and(|n| !n.is_empty())
+            .filter(|n| !n.is_empty())
         {
-            return Err(MasterKeyError::AwsUnavailable);
+            return from_aws(env, name).await;
         }
         let entry = keyring::Entry::new(&self.service, &self.user).map_err(|e| {
             MasterKeyError::NoKeychain {
