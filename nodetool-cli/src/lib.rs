@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use nodetool::config::{files, Environment, SettingsRegistry};
 use nodetool::models::{Database, Secret};
-use nodetool::security::SecretCrypto;
+use nodetool::security::{Fernet, SecretCrypto, SecretsManager};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::ExitCode;
@@ -61,6 +61,33 @@ enum SecretsCommand {
     Delete {
         /// The key.
         key: String,
+    },
+    /// The master key in AWS Secrets Manager (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL` for a compatible server).
+    #[command(subcommand, name = "master-key")]
+    MasterKey(MasterKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MasterKeyCommand {
+    /// Prints a new master key (32 random bytes, URL-safe base64).
+    Generate,
+    /// Stores a master key in AWS Secrets Manager under NAME.
+    Store {
+        /// The secret's name (what AWS_SECRETS_MASTER_KEY_NAME will hold).
+        name: String,
+        /// The key.
+        key: String,
+    },
+    /// Prints the master key stored under NAME (exit code 1 when there is none).
+    Retrieve {
+        /// The secret's name.
+        name: String,
+    },
+    /// Deletes the master key stored under NAME, at once.
+    Delete {
+        /// The secret's name.
+        name: String,
     },
 }
 
@@ -118,8 +145,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+async fn master_key(env: &Environment, command: MasterKeyCommand) -> anyhow::Result<ExitCode> {
+    if let MasterKeyCommand::Generate = command {
+        println!("{}", Fernet::generate_key()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let aws = SecretsManager::from_env(env)?;
+    match command {
+        MasterKeyCommand::Generate => {}
+        MasterKeyCommand::Store { name, key } => {
+            aws.create_secret(&name, &key).await?;
+            eprintln!("stored the master key as `{name}`");
+        }
+        MasterKeyCommand::Retrieve { name } => match aws.get_secret_value(&name).await? {
+            Some(key) => println!("{key}"),
+            None => {
+                eprintln!("no secret `{name}` in AWS Secrets Manager");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        MasterKeyCommand::Delete { name } => {
+            aws.delete_secret(&name).await?;
+            eprintln!("deleted `{name}`");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode> {
     let env = Environment::load().context("loading the configuration")?;
+    let command = match command {
+        SecretsCommand::MasterKey(command) => return master_key(&env, command).await,
+        other => other,
+    };
     let master_key = env
         .get("SECRETS_MASTER_KEY")
         .filter(|k| !k.is_empty())
@@ -168,6 +226,7 @@ async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode
                 Ok(ExitCode::from(1))
             }
         }
+        SecretsCommand::MasterKey(_) => Ok(ExitCode::SUCCESS),
     }
 }
 
