@@ -245,14 +245,37 @@ async fn no_value_reaches_debug_output_or_errors() {
     .await;
 }
 
-/// Rotation touches every user's secrets, so it runs on a database of its own (SQLite: the
-/// shared PostgreSQL test database holds other tests' rows, made with other keys).
+/// Rotation touches every user's secrets, so it runs on a database of its own: a fresh SQLite
+/// file, and on PostgreSQL a fresh schema (dropped afterwards).
 #[tokio::test]
 async fn rotating_the_master_key_re_encrypts_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::sqlite(&dir.path().join("rotate.sqlite3"))
+    rotation_suite(
+        Database::sqlite(&dir.path().join("rotate.sqlite3"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let Ok(url) = std::env::var("NODETOOL_TEST_POSTGRES_URL") else {
+        eprintln!("skipped on PostgreSQL: NODETOOL_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("nt_rotate_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&url).await.unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(admin.pool())
         .await
         .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    rotation_suite(Database::connect(&scoped).await.unwrap()).await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+}
+
+async fn rotation_suite(db: Database) {
     let old = SecretCrypto::new("old-master");
     let new = SecretCrypto::new("new-master");
     let (alice, bob) = (user(), user());
