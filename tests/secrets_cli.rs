@@ -73,12 +73,33 @@ fn set_get_list_delete_per_user() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// Without SECRETS_MASTER_KEY the key comes from the keychain (generated and stored on first
+/// use); where there is no usable keychain, the error says how to set one.
 #[test]
-fn without_a_master_key_it_says_how_to_set_one() {
+fn without_a_master_key_the_keychain_is_used_or_the_error_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = nodetool(dir.path(), &["secrets", "list"], None);
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("SECRETS_MASTER_KEY"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nodetool"));
+    let service = format!("nodetool-rs-cli-test-{}", uuid::Uuid::new_v4());
+    command
+        .args(["secrets", "list"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("ENV", "development")
+        .env("DB_PATH", dir.path().join("nodetool.sqlite3"))
+        .env("NODETOOL_KEYCHAIN_SERVICE", &service);
+    let out = command.output().unwrap();
+    if out.status.success() {
+        // A key was generated and stored: remove the test's keychain entry.
+        let _ = nodetool::security::MasterKeyManager::with_keychain_entry(
+            &service,
+            "secrets_master_key",
+        )
+        .delete_from_keychain();
+    } else {
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("set SECRETS_MASTER_KEY"), "{stderr}");
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use nodetool::config::{files, Environment, SettingsRegistry};
 use nodetool::models::{Database, Secret};
-use nodetool::security::{Fernet, SecretCrypto, SecretsManager};
+use nodetool::security::{Fernet, MasterKeyManager, SecretCrypto, SecretsManager};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::ExitCode;
@@ -178,13 +178,12 @@ async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode
         SecretsCommand::MasterKey(command) => return master_key(&env, command).await,
         other => other,
     };
-    let master_key = env
-        .get("SECRETS_MASTER_KEY")
-        .filter(|k| !k.is_empty())
-        .context(
-            "no master key: set SECRETS_MASTER_KEY (this command reads the master key from the environment only, for now)",
-        )?;
-    let crypto = SecretCrypto::new(master_key);
+    // NODETOOL_KEYCHAIN_SERVICE names another keychain entry (tests use their own).
+    let service = env.get_or("NODETOOL_KEYCHAIN_SERVICE", "nodetool");
+    let master_key = MasterKeyManager::with_keychain_entry(service, "secrets_master_key")
+        .get(&env)
+        .await?;
+    let crypto = SecretCrypto::new(master_key.expose());
     let db = Database::from_env(&env)
         .await
         .context("opening the database")?;
