@@ -61,25 +61,33 @@ fn get_of_an_unset_name_fails_with_a_message() {
 }
 
 #[test]
-fn secrets_go_to_a_private_file_and_are_never_listed() {
+fn secrets_go_to_the_encrypted_store_and_are_never_listed() {
     let home = tempfile::tempdir().unwrap();
+    let master = [("SECRETS_MASTER_KEY", "settings-cli-master")];
     let out = nodetool(
         home.path(),
         &["settings", "set", "OPENAI_API_KEY", "sk-secret-1"],
-        &[],
+        &master,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let secrets = home.path().join(".config/nodetool/secrets.yaml");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+    assert!(text(&out.stderr).contains("encrypted"));
+    // Not in any YAML file: in the database, encrypted, for user 1.
+    let config = home.path().join(".config/nodetool");
+    for file in ["settings.yaml", "secrets.yaml"] {
+        let content = std::fs::read_to_string(config.join(file)).unwrap_or_default();
+        assert!(!content.contains("sk-secret-1"), "{file}: {content}");
     }
-    let out = nodetool(home.path(), &["settings", "list", "--json"], &[]);
+    let out = nodetool(home.path(), &["secrets", "get", "OPENAI_API_KEY"], &master);
+    assert_eq!(text(&out.stdout), "sk-secret-1\n");
+
+    let out = nodetool(
+        home.path(),
+        &["settings", "list", "--json"],
+        &[("OPENAI_API_KEY", "sk-env")],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(!stdout.contains("sk-secret-1"));
+    assert!(!stdout.contains("sk-secret-1") && !stdout.contains("sk-env"));
     let items: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let openai = items
         .as_array()

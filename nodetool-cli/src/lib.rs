@@ -110,8 +110,8 @@ enum SettingsCommand {
         #[arg(long)]
         source: bool,
     },
-    /// Writes a setting to settings.yaml (a secret to secrets.yaml, readable by you alone,
-    /// until the encrypted secret store exists).
+    /// Writes a setting to settings.yaml; a secret goes to the encrypted secret store (user
+    /// `1`), as `nodetool secrets set` does.
     Set {
         /// The variable, e.g. `LOG_LEVEL`.
         name: String,
@@ -135,14 +135,15 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
-        Command::Secrets { user, command } => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            runtime.block_on(secrets(&user, command))
-        }
+        Command::Secrets { user, command } => runtime()?.block_on(secrets(&user, command)),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 async fn master_key(env: &Environment, command: MasterKeyCommand) -> anyhow::Result<ExitCode> {
@@ -313,12 +314,20 @@ fn settings(command: SettingsCommand) -> anyhow::Result<ExitCode> {
             if registry.get(&name).is_none() {
                 eprintln!("note: `{name}` is not a declared setting; writing it anyway");
             }
-            let path = if secret {
-                files::secrets_path()
-            } else {
-                files::settings_path()
-            };
-            files::set_value(&path, &name, Value::String(value), secret)
+            if secret {
+                // Secrets go to the encrypted store, for NodeTool's development user.
+                eprintln!("`{name}` is a secret: storing it encrypted for user `1` (see `nodetool secrets`)");
+                return runtime()?.block_on(secrets(
+                    "1",
+                    SecretsCommand::Set {
+                        key: name,
+                        value,
+                        description: None,
+                    },
+                ));
+            }
+            let path = files::settings_path();
+            files::set_value(&path, &name, Value::String(value), false)
                 .with_context(|| format!("setting `{name}`"))?;
             eprintln!("wrote `{name}` to {}", path.display());
             Ok(ExitCode::SUCCESS)
