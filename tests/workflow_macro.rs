@@ -345,3 +345,48 @@ async fn exports_graph_json_and_mermaid() {
     let reread = Graph::from_json_str(&json.to_string()).unwrap();
     assert_eq!(reread, graph);
 }
+
+/// Needs the GPU.
+#[node(namespace = "test.wf", requires_gpu)]
+pub async fn gpu_double(#[input(default = 0)] x: i64) -> i64 {
+    x * 2
+}
+
+#[tokio::test]
+async fn chained_gpu_nodes_do_not_wait_for_themselves() {
+    let wf = workflow! {
+        a = GpuDouble { x: 1 };
+        b = GpuDouble { x: a.output };
+        c = GpuDouble { x: b.output };
+        Output { name: "out", value: c.output };
+    };
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        wf.run(&ProcessingContext::default()),
+    )
+    .await
+    .expect("a chain of GPU nodes must not deadlock on the GPU lock");
+    assert_eq!(result.unwrap().out, 8);
+}
+
+#[tokio::test]
+async fn an_output_that_receives_nothing_fails_the_run_and_says_so() {
+    let wf = workflow! {
+        items = control::ForEach { input_list: Vec::<Value>::new() };
+        Output { name: "item", value: items.output };
+    };
+    let messages = collect_messages(|ctx| async move {
+        match wf.run(&ctx).await {
+            Err(RunError::MissingOutput { name }) => assert_eq!(name, "item"),
+            other => panic!("expected MissingOutput, got {other:?}"),
+        }
+    })
+    .await;
+    match messages.last() {
+        Some(ProcessingMessage::JobUpdate(u)) => {
+            assert_eq!(u.status, "failed");
+            assert!(u.error.as_deref().unwrap_or("").contains("item"), "{u:?}");
+        }
+        other => panic!("the last message should be the job's failure, got {other:?}"),
+    }
+}

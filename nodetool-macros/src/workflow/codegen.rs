@@ -434,10 +434,13 @@ fn result_value(wf: &Workflow) -> TokenStream {
         fields.push(field.clone());
         names.push(name.clone());
         takes.push(quote! {
-            __nt_net.#c.take_last(#nt::__private::witness(|f: &#source_fields| &f.#output))?
+            __nt_net.#c.take_last(#nt::__private::witness(|f: &#source_fields| &f.#output))
         });
         cells.push(c);
     }
+    let vars: Vec<syn::Ident> = (0..fields.len())
+        .map(|i| format_ident!("__nt_out{}", i))
+        .collect();
     let field_docs = names
         .iter()
         .map(|n| format!("The last value output `{n}` received."));
@@ -460,11 +463,22 @@ fn result_value(wf: &Workflow) -> TokenStream {
             }
         }
 
-        __nt_net.rt.completed(|| {
+        // Every output's values (for `job_update`) before the result takes the last ones; the
+        // run completes only once every output has a value.
+        let __nt_outputs = __nt_net.rt.listening().then(|| {
             let mut map = #nt::__private::Map::new();
             #(map.insert(::std::string::String::from(#names), __nt_net.#cells.to_json());)*
             map
-        }).await;
-        ::core::result::Result::Ok(WorkflowResult { #(#fields: #takes,)* })
+        });
+        #(let #vars = #takes;)*
+        let __nt_result = match (#(#vars,)*) {
+            (#(::core::result::Result::Ok(#vars),)*) => ::core::result::Result::Ok(WorkflowResult { #(#fields: #vars,)* }),
+            (#(#vars,)*) => ::core::result::Result::Err(
+                [#(#vars.err()),*].into_iter().flatten().next()
+                    .unwrap_or(#nt::workflows::RunError::Cancelled),
+            ),
+        };
+        __nt_net.rt.finished(__nt_outputs, __nt_result.as_ref().err()).await;
+        __nt_result
     }
 }

@@ -279,13 +279,37 @@ impl fmt::Debug for Environment {
 }
 
 /// Builds an [`Environment`]; each source can be replaced (tests, tools) or turned off.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EnvironmentBuilder {
     process: Vec<(String, String)>,
     dotenv_dir: Option<PathBuf>,
     settings_file: Option<PathBuf>,
     secrets_file: Option<PathBuf>,
     data_dir: PathBuf,
+}
+
+impl fmt::Debug for EnvironmentBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let process: Vec<(&str, &str)> = self
+            .process
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_sensitive(k) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("EnvironmentBuilder")
+            .field("process", &process)
+            .field("dotenv_dir", &self.dotenv_dir)
+            .field("settings_file", &self.settings_file)
+            .field("secrets_file", &self.secrets_file)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
 }
 
 impl Default for EnvironmentBuilder {
@@ -410,6 +434,8 @@ impl EnvironmentBuilder {
 }
 
 /// `ENV`, then `NODETOOL_ENV`, then `test` under pytest or cargo-nextest, else `development`.
+/// Only the process environment decides it (as in NodeTool, which picks the `.env.{env}` files
+/// by it): an `ENV` in a `.env` file or `settings.yaml` does not rename the environment.
 fn detect_name(process: &BTreeMap<&str, &str>) -> String {
     for key in ["ENV", "NODETOOL_ENV"] {
         if let Some(v) = process.get(key).filter(|v| !v.trim().is_empty()) {

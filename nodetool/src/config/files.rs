@@ -120,13 +120,24 @@ pub fn write_yaml_map(
     let file_name = path
         .file_name()
         .map_or_else(|| "config".into(), |n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    // A temporary name no other writer (thread or process) uses, created fresh.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Private files are 0600 from the start; others keep the mode the file had.
+        let existing = std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o777);
+        options.mode(if private {
+            0o600
+        } else {
+            existing.unwrap_or(0o644)
+        });
     }
     #[cfg(not(unix))]
     let _ = private;
@@ -164,6 +175,41 @@ mod tests {
         assert_eq!(read_yaml_map(&path).unwrap(), map);
         set_value(&path, "LOG_LEVEL", json!("DEBUG"), false).unwrap();
         assert_eq!(read_yaml_map(&path).unwrap().len(), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewritten_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.yaml");
+        std::fs::write(&path, "A: 1\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        set_value(&path, "B", json!(2), false).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn concurrent_writers_never_corrupt_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.yaml");
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut map = BTreeMap::new();
+                    map.insert(format!("K{i}"), json!(i));
+                    write_yaml_map(&path, &map, false).unwrap();
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(
+            read_yaml_map(&path).unwrap().len(),
+            1,
+            "one whole write won"
+        );
     }
 
     #[cfg(unix)]

@@ -82,7 +82,14 @@ impl Database {
                 source,
             })?;
         }
-        Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+        // The path as sqlx reads it: forward slashes, and `%`, `?`, `#` escaped.
+        let path = path
+            .to_string_lossy()
+            .replace('\\', "/")
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        Self::connect(&format!("sqlite://{path}?mode=rwc")).await
     }
 
     /// The database the environment configures: PostgreSQL when `DATABASE_URL` or

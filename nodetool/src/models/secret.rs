@@ -182,6 +182,13 @@ pub async fn rotate_master_key(
     new: &SecretCrypto,
 ) -> Result<usize, SecretError> {
     let mut tx = db.pool().begin().await?;
+    // Take the write lock first, so that no upsert lands between the read and the updates
+    // (it would be overwritten with the old value, or left under the old key).
+    let lock = match db.backend() {
+        super::Backend::Postgres => "LOCK TABLE nodetool_secrets IN EXCLUSIVE MODE",
+        super::Backend::Sqlite => "UPDATE nodetool_secrets SET id = id WHERE 0 = 1",
+    };
+    sqlx::query(lock).execute(&mut *tx).await?;
     let sql = format!("SELECT {COLUMNS} FROM nodetool_secrets ORDER BY user_id, key");
     let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
     let secrets: Vec<Secret> = rows.iter().map(from_row).collect::<Result<_, _>>()?;

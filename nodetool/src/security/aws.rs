@@ -84,7 +84,11 @@ impl SecretsManager {
             access_key: access_key.to_owned(),
             secret_key: secret_key.to_owned(),
             session_token: env.get("AWS_SESSION_TOKEN").map(str::to_owned),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
         })
     }
 
@@ -130,6 +134,8 @@ impl SecretsManager {
         if let Some(token) = &self.session_token {
             headers.push(("x-amz-security-token", token.clone()));
         }
+        // SigV4 signs headers sorted by name.
+        headers.sort_by(|a, b| a.0.cmp(b.0));
         let authorization = sign(&SigningInput {
             method: "POST",
             path: "/",

@@ -49,13 +49,18 @@ impl SecretCrypto {
     }
 
     fn fernet(&self, user_id: &str) -> Result<Arc<Fernet>, CryptoError> {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(fernet) = keys.get(user_id) {
+        if let Some(fernet) = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user_id)
+        {
             return Ok(Arc::clone(fernet));
         }
+        // Derived outside the lock: PBKDF2 takes a while and other users need not wait.
         let fernet = Arc::new(Fernet::from_bytes(&derive(&self.master_key, user_id))?);
-        keys.insert(user_id.to_owned(), Arc::clone(&fernet));
-        Ok(fernet)
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(Arc::clone(keys.entry(user_id.to_owned()).or_insert(fernet)))
     }
 
     /// Encrypts `plaintext` for `user_id`: a Fernet token, as text.

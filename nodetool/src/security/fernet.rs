@@ -13,6 +13,7 @@ use std::fmt;
 const VERSION: u8 = 0x80;
 const HEADER: usize = 1 + 8 + 16;
 const MAC: usize = 32;
+const MAX_CLOCK_SKEW: u64 = 60;
 
 /// Why a key or token could not be used. A wrong key and a tampered token are the same error
 /// (telling them apart would help an attacker), and no error carries key or plaintext.
@@ -147,7 +148,12 @@ impl Fernet {
         let mut timestamp = [0u8; 8];
         timestamp.copy_from_slice(&signed[1..9]);
         if let Some((ttl, now)) = ttl {
-            if u64::from_be_bytes(timestamp).saturating_add(ttl) < now {
+            let made = u64::from_be_bytes(timestamp);
+            // As Python's Fernet: a token from more than 60 s in the future is invalid.
+            if made > now.saturating_add(MAX_CLOCK_SKEW) {
+                return Err(CryptoError::InvalidToken);
+            }
+            if made.saturating_add(ttl) < now {
                 return Err(CryptoError::Expired);
             }
         }
@@ -199,6 +205,11 @@ mod tests {
         let f = Fernet::new(SPEC_SECRET).unwrap();
         let raw = URL_SAFE.decode(SPEC_TOKEN).unwrap();
         let reencode = |bytes: &[u8]| URL_SAFE.encode(bytes);
+        // From the future (more than 60 s ahead of "now").
+        assert_eq!(
+            f.decrypt_with_ttl(SPEC_TOKEN, 60, SPEC_NOW - 120),
+            Err(CryptoError::InvalidToken)
+        );
         // Expired (TTL 60 s, a day later).
         assert_eq!(
             f.decrypt_with_ttl(SPEC_TOKEN, 60, SPEC_NOW + 86_400),

@@ -1,8 +1,11 @@
 //! [`MasterKeyManager`]: where the master key comes from, in NodeTool's order:
 //! `SECRETS_MASTER_KEY`; AWS Secrets Manager when `AWS_SECRETS_MASTER_KEY_NAME` is set; the
-//! system keychain (service `nodetool`, user `secrets_master_key`); else a new key, generated
-//! and stored in the keychain before it is used.
+//! system keychain (service `nodetool`, user `secrets_master_key`; macOS and Windows: on Linux
+//! this build has no keychain that survives a reboot, so there the error asks for
+//! `SECRETS_MASTER_KEY`); else a new key, generated and stored in the keychain before it is
+//! used.
 
+#[cfg(not(target_os = "linux"))]
 use super::fernet::Fernet;
 use crate::config::Environment;
 use std::fmt;
@@ -153,6 +156,42 @@ impl MasterKeyManager {
         {
             return from_aws(env, name).await;
         }
+        self.keychain_key()
+    }
+
+    /// Removes the key from the keychain (`false` when there was none).
+    #[cfg(not(target_os = "linux"))]
+    pub fn delete_from_keychain(&self) -> Result<bool, MasterKeyError> {
+        let entry = keyring::Entry::new(&self.service, &self.user).map_err(|e| {
+            MasterKeyError::NoKeychain {
+                reason: e.to_string(),
+            }
+        })?;
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(MasterKeyError::NoKeychain {
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Removes the key from the keychain (`false` when there was none).
+    #[cfg(target_os = "linux")]
+    pub fn delete_from_keychain(&self) -> Result<bool, MasterKeyError> {
+        Err(linux_keychain())
+    }
+
+    /// On Linux this build has no keychain that survives a reboot: the kernel keyring forgets
+    /// its keys, and a key generated again after a reboot would orphan every stored secret.
+    #[cfg(target_os = "linux")]
+    fn keychain_key(&self) -> Result<MasterKey, MasterKeyError> {
+        let _ = (&self.service, &self.user);
+        Err(linux_keychain())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn keychain_key(&self) -> Result<MasterKey, MasterKeyError> {
         let entry = keyring::Entry::new(&self.service, &self.user).map_err(|e| {
             MasterKeyError::NoKeychain {
                 reason: e.to_string(),
@@ -191,20 +230,11 @@ impl MasterKeyManager {
             }),
         }
     }
+}
 
-    /// Removes the key from the keychain (`false` when there was none).
-    pub fn delete_from_keychain(&self) -> Result<bool, MasterKeyError> {
-        let entry = keyring::Entry::new(&self.service, &self.user).map_err(|e| {
-            MasterKeyError::NoKeychain {
-                reason: e.to_string(),
-            }
-        })?;
-        match entry.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(MasterKeyError::NoKeychain {
-                reason: e.to_string(),
-            }),
-        }
+#[cfg(target_os = "linux")]
+fn linux_keychain() -> MasterKeyError {
+    MasterKeyError::NoKeychain {
+        reason: "on Linux this build keeps no master key in a keychain: the kernel keyring forgets keys at reboot, and a new key would orphan every stored secret".to_owned(),
     }
 }

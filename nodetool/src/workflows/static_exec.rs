@@ -108,6 +108,7 @@ pub struct RunState {
     failure: Mutex<Option<RunError>>,
     params: Mutex<Map<String, Value>>,
     param_names: Mutex<Vec<String>>,
+    gpu_depth: AtomicUsize,
 }
 
 impl RunState {
@@ -137,6 +138,7 @@ impl RunState {
             failure: Mutex::new(None),
             params: Mutex::new(params),
             param_names: Mutex::new(Vec::new()),
+            gpu_depth: AtomicUsize::new(0),
         }
     }
 
@@ -401,10 +403,25 @@ impl RunState {
         Ok(())
     }
 
-    /// Posts `job_update` `completed` with the outputs (built only when someone listens).
-    pub async fn completed(&self, outputs: impl FnOnce() -> Map<String, Value>) {
-        if self.listening {
-            self.post_job("completed", Some(outputs())).await;
+    /// Posts `job_update` `completed` with the outputs, or `failed` when the result could not
+    /// be made (an output that received nothing).
+    pub async fn finished(&self, outputs: Option<Map<String, Value>>, error: Option<&RunError>) {
+        if !self.listening {
+            return;
+        }
+        match error {
+            None => self.post_job("completed", outputs).await,
+            Some(error) => {
+                let name = match error {
+                    RunError::MissingOutput { name } => name.clone(),
+                    other => other.to_string(),
+                };
+                self.failure
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(RunError::MissingOutput { name });
+                self.post_job("failed", None).await;
+            }
         }
     }
 }
@@ -630,7 +647,7 @@ impl<N: StaticNode> NodeCell<N> {
         mut sink: S,
     ) {
         rt.started(self.index).await;
-        let _gpu = gpu_guard::<N>().await;
+        let _gpu = gpu_guard::<N>(rt).await;
         let outcome = match N::build(&mut self.template.clone()) {
             Ok(mut node) => {
                 let names: Arc<[String]> = N::INPUT_NAMES.iter().map(|n| (*n).to_owned()).collect();
@@ -655,7 +672,7 @@ impl<N: StaticNode> NodeCell<N> {
     ) {
         // Cancellation is checked where items leave a node (the sinks), not per firing.
         rt.started(self.index).await;
-        let _gpu = gpu_guard::<N>().await;
+        let _gpu = gpu_guard::<N>(rt).await;
         let outcome = match N::build(&mut pending) {
             Ok(mut node) => {
                 CatchUnwind {
@@ -669,13 +686,35 @@ impl<N: StaticNode> NodeCell<N> {
     }
 }
 
-/// The process-wide GPU lock, held while a `requires_gpu` node runs (as the dynamic runner does).
-async fn gpu_guard<N: NodeType>() -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    if N::descriptor().flags.requires_gpu {
-        Some(Box::pin(super::actor::GPU_LOCK.lock()).await)
-    } else {
-        None
+/// Holds the process-wide GPU lock for a run, or marks a nested GPU firing of that run.
+struct GpuGuard<'a> {
+    _lock: Option<tokio::sync::MutexGuard<'static, ()>>,
+    depth: &'a AtomicUsize,
+}
+
+impl Drop for GpuGuard<'_> {
+    fn drop(&mut self) {
+        self.depth.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// The process-wide GPU lock, held while a `requires_gpu` node runs (as the dynamic runner
+/// does). In a `workflow!` a node's downstream nodes run inside its firing, so a GPU node fed
+/// by a GPU node of the same run does not take the lock again (it would wait for itself).
+async fn gpu_guard<N: NodeType>(rt: &RunState) -> Option<GpuGuard<'_>> {
+    if !N::descriptor().flags.requires_gpu {
+        return None;
+    }
+    let nested = rt.gpu_depth.fetch_add(1, Ordering::AcqRel) > 0;
+    let lock = if nested {
+        None
+    } else {
+        Some(Box::pin(super::actor::GPU_LOCK.lock()).await)
+    };
+    Some(GpuGuard {
+        _lock: lock,
+        depth: &rt.gpu_depth,
+    })
 }
 
 /// The sink of node `N`: `f` gets each item's outputs by name.
