@@ -57,7 +57,7 @@ fn bench<T, F, Fut, R>(
             assert_eq!(result_of(&result), expected, "wrong benchmark result");
         }),
         Engine::Dynamic => {
-            let runner = WorkflowRunner::from_graph(&wf.to_graph()).expect("valid graph");
+            let runner = wf.to_runner().expect("valid graph");
             bencher.bench_local(|| {
                 let result = rt.block_on(runner.run(&ctx, params.clone())).expect("run");
                 let got = result.get("out").and_then(Value::as_f64);

@@ -44,7 +44,8 @@ async fn run() -> anyhow::Result<(Value, Value)> {
     );
 
     nodetool_std_nodes::link();
-    let dynamic = WorkflowRunner::from_graph(&wf.to_graph())?
+    let dynamic = wf
+        .to_runner()?
         .run(&ProcessingContext::default(), Map::new())
         .await?;
     Ok((result.to_json(), dynamic.to_json()))

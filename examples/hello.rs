@@ -71,7 +71,8 @@ async fn run(input: &str) -> anyhow::Result<(Value, Value)> {
     println!("words: {}", result.words); // an i64
 
     nodetool_std_nodes::link();
-    let dynamic = WorkflowRunner::from_graph(&wf.to_graph())?
+    let dynamic = wf
+        .to_runner()?
         .run(&ProcessingContext::default(), params)
         .await?;
     Ok((result.to_json(), dynamic.to_json()))

@@ -33,7 +33,8 @@ async fn run() -> anyhow::Result<(Value, Value)> {
     println!("values: {:?}", result.values); // Vec<Value>: [2, 5, 10, 17, 26]
 
     nodetool_std_nodes::link();
-    let dynamic = WorkflowRunner::from_graph(&wf.to_graph())?
+    let dynamic = wf
+        .to_runner()?
         .run(&ProcessingContext::default(), Map::new())
         .await?;
     Ok((result.to_json(), dynamic.to_json()))

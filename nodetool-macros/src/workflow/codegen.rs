@@ -280,7 +280,7 @@ fn run_closure(wf: &Workflow) -> TokenStream {
             #(#items)*
 
             async fn __nt_finish(net: &__NtNet, node: usize) {
-                let mut work = #nt::__private::Worklist::new(node);
+                let mut work = ::std::vec![node];
                 while let ::core::option::Option::Some(u) = work.pop() {
                     net.rt.node_done(u).await;
                     for &d in net.rt.downstream(u) {

@@ -82,13 +82,8 @@ impl Database {
                 source,
             })?;
         }
-        // The path as sqlx reads it: forward slashes, and `%`, `?`, `#` escaped.
-        let path = path
-            .to_string_lossy()
-            .replace('\\', "/")
-            .replace('%', "%25")
-            .replace('?', "%3F")
-            .replace('#', "%23");
+        // sqlx percent-decodes the file name of a sqlite URL.
+        let path = percent_encode(&path.to_string_lossy());
         Self::connect(&format!("sqlite://{path}?mode=rwc")).await
     }
 
@@ -114,18 +109,8 @@ impl Database {
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
-        }
+        // One SQL for both databases (SQLite reads `BIGINT` as an integer).
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
         Ok(())
     }
 

@@ -296,15 +296,12 @@ impl RunState {
             .await;
     }
 
-    async fn post_job(&self, status: &'static str, result: Option<Map<String, Value>>) {
-        let error = match status {
-            "failed" => self
-                .failure
-                .lock()
-                .ok()
-                .and_then(|f| f.as_ref().map(ToString::to_string)),
-            _ => None,
-        };
+    async fn post_job(
+        &self,
+        status: &'static str,
+        result: Option<Map<String, Value>>,
+        error: Option<String>,
+    ) {
         self.ctx
             .post_with(|| {
                 ProcessingMessage::JobUpdate(JobUpdate {
@@ -375,9 +372,9 @@ impl RunState {
     }
 
     /// Runs `body` (every node) to the end or until the run is cancelled; posts `job_update`
-    /// `running`, then `failed` or `cancelled` (a completed run posts with [`Self::completed`]).
+    /// `running`, then `failed` or `cancelled` (a completed run posts with [`Self::finished`]).
     pub async fn run(&self, body: impl Future<Output = ()>) -> Result<(), RunError> {
-        self.post_job("running", None).await;
+        self.post_job("running", None, None).await;
         let cancel = self.ctx.cancellation_token().clone();
         tokio::select! {
             biased;
@@ -385,22 +382,21 @@ impl RunState {
             _ = body => {}
         }
         if cancel.is_cancelled() {
-            self.post_job("cancelled", None).await;
+            self.post_job("cancelled", None, None).await;
             return Err(RunError::Cancelled);
         }
-        let failed = self
+        let failure = self
             .failure
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_some();
-        if failed {
-            self.post_job("failed", None).await;
-            let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(error) = failure.take() {
-                return Err(error);
+            .take();
+        match failure {
+            Some(error) => {
+                self.post_job("failed", None, Some(error.to_string())).await;
+                Err(error)
             }
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Posts `job_update` `completed` with the outputs, or `failed` when the result could not
@@ -410,18 +406,8 @@ impl RunState {
             return;
         }
         match error {
-            None => self.post_job("completed", outputs).await,
-            Some(error) => {
-                let name = match error {
-                    RunError::MissingOutput { name } => name.clone(),
-                    other => other.to_string(),
-                };
-                self.failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(RunError::MissingOutput { name });
-                self.post_job("failed", None).await;
-            }
+            None => self.post_job("completed", outputs, None).await,
+            Some(error) => self.post_job("failed", None, Some(error.to_string())).await,
         }
     }
 }
@@ -853,25 +839,6 @@ pub async fn join_all<F: Future<Output = ()>>(futures: impl IntoIterator<Item = 
         }
     })
     .await;
-}
-
-/// Worklist of nodes whose end-of-stream must be passed on.
-#[derive(Debug, Default)]
-pub struct Worklist(Vec<usize>);
-
-impl Worklist {
-    /// A worklist holding `node`.
-    pub fn new(node: usize) -> Self {
-        Self(vec![node])
-    }
-    /// Adds a node.
-    pub fn push(&mut self, node: usize) {
-        self.0.push(node);
-    }
-    /// The next node.
-    pub fn pop(&mut self) -> Option<usize> {
-        self.0.pop()
-    }
 }
 
 /// Node `id` of type `N` with its literal inputs, for graph JSON.

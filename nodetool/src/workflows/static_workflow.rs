@@ -2,7 +2,8 @@
 
 use super::context::ProcessingContext;
 use super::graph::Graph;
-use super::runner::RunError;
+use super::plan::ValidationErrors;
+use super::runner::{RunError, WorkflowRunner};
 use super::static_exec::{RunState, WorkflowInfo};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -55,6 +56,12 @@ where
     /// The workflow as a NodeTool graph: the dynamic runner runs it with the same results.
     pub fn to_graph(&self) -> Graph {
         (self.graph)(&self.templates)
+    }
+
+    /// The dynamic runner for the exported graph (validated against the registry): the same
+    /// workflow, run from its NodeTool JSON.
+    pub fn to_runner(&self) -> Result<WorkflowRunner, ValidationErrors> {
+        WorkflowRunner::from_graph(&self.to_graph())
     }
 
     /// The workflow as a Mermaid flowchart (see [`Graph::to_mermaid`]).
