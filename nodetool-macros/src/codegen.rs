@@ -366,6 +366,19 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                     }
                 }
 
+                #[allow(unused_variables)]
+                fn current(
+                    node: ::core::option::Option<&Self>,
+                    pending: &#pending_ident,
+                    index: usize,
+                ) -> ::core::option::Option<#nt::__private::Value> {
+                    match (node, index) {
+                        #((::core::option::Option::Some(n), #indices) => ::core::option::Option::Some(#nt::__private::value_of(&n.#names)),)*
+                        (::core::option::Option::None, index) => Self::get(pending, index),
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
                 fn build(pending: &mut #pending_ident) -> ::core::result::Result<Self, #nt::workflows::NodeError> {
                     #(
                         if pending.#slots.is_none() {

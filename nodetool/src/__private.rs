@@ -42,6 +42,11 @@ where
     O::slots()
 }
 
+/// A node input's value as JSON.
+pub fn value_of<T: crate::metadata::NodeValue>(value: &T) -> Value {
+    value.clone().into_value()
+}
+
 /// A node struct's inputs: filled one by one before the struct can be built.
 pub trait NodeFields: Sized + Send + Sync + 'static {
     /// One `Option` per input, named as the inputs.
@@ -58,6 +63,8 @@ pub trait NodeFields: Sized + Send + Sync + 'static {
     }
     /// Input `index` as JSON, if it has a value.
     fn get(pending: &Self::Pending, index: usize) -> Option<Value>;
+    /// Input `index`'s current value: from the struct if built, else from the pending inputs.
+    fn current(node: Option<&Self>, pending: &Self::Pending, index: usize) -> Option<Value>;
     /// The struct, once every input has a value.
     fn build(pending: &mut Self::Pending) -> Result<Self, NodeError>;
     /// Sets input `index` on the struct if built, else on the pending inputs.
@@ -128,6 +135,10 @@ impl<N: NodeBehaviour + NodeType> Node for Adapter<N> {
 
     fn set_input(&mut self, index: usize, value: Value) -> Result<(), NodeError> {
         N::set(self.node.as_mut(), &mut self.pending, index, value)
+    }
+
+    fn get_input(&self, index: usize) -> Option<Value> {
+        N::current(self.node.as_ref(), &self.pending, index)
     }
 
     fn process<'a>(

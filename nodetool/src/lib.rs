@@ -109,8 +109,8 @@ pub type Result<T, E = workflows::BoxError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::metadata::NodeValue;
     pub use crate::workflows::{
-        Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext, RunResult,
-        WorkflowRunner,
+        ControlEvent, Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext,
+        RunResult, WorkflowRunner,
     };
     pub use crate::{node, workflow, Outputs, Result};
 }

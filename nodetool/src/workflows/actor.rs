@@ -2,6 +2,7 @@
 //! fires the node, and ends its outgoing edges whatever happens.
 
 use super::context::ProcessingContext;
+use super::control::{merge_overrides, parse_received, ControlEvent, Received};
 use super::graph::SyncMode;
 use super::inbox::NodeInbox;
 use super::io::{NodeInputs, NodeOutputs};
@@ -41,6 +42,9 @@ impl NodeActor {
     }
 
     async fn drive(&mut self) -> Result<(), NodeError> {
+        if self.plan.control_inputs > 0 {
+            return self.run_controlled().await;
+        }
         if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
             self.post_status("running", None, None).await;
             let mut inputs =
@@ -146,6 +150,162 @@ impl NodeActor {
         self.fire(batch).await
     }
 
+    /// A controlled node: it runs once per round of control events — the next event of each
+    /// controller, their overrides merged in control-edge order (later edges win) — and stops
+    /// when every controller has ended or one sends a stop event. Data inputs are kept as
+    /// properties: a round waits until every data handle has delivered its first value (list
+    /// inputs: all their items) or ended; later values replace earlier ones. A streaming-input
+    /// node reads its data itself, once per round.
+    async fn run_controlled(&mut self) -> Result<(), NodeError> {
+        let plan = Arc::clone(&self.plan);
+        let inputs = &plan.inputs;
+        let first_control = inputs.len();
+        let reads_data = plan.descriptor.mode != ExecutionMode::StreamingInput;
+        let is_data = |h: usize| reads_data && h < first_control && inputs[h].sources > 0;
+        let mut seen = vec![false; first_control];
+        let mut lists: Vec<Option<Vec<Value>>> =
+            inputs.iter().map(|i| i.aggregate.then(Vec::new)).collect();
+        let mut queued: Vec<Option<ControlEvent>> = vec![None; plan.control_inputs];
+        loop {
+            if self.round_is_ready(&is_data, &mut seen, &mut lists, &queued)? {
+                let round: Vec<ControlEvent> = queued.iter_mut().filter_map(Option::take).collect();
+                let mut runs = Vec::with_capacity(round.len());
+                for event in &round {
+                    match event {
+                        ControlEvent::Run { properties } => runs.push(properties),
+                        ControlEvent::Stop => return Ok(()),
+                    }
+                }
+                if runs.is_empty() {
+                    // Every controller has ended.
+                    return Ok(());
+                }
+                self.fire_controlled(merge_overrides(runs)).await?;
+                continue;
+            }
+            let wanted = |h: usize| {
+                is_data(h) || (h >= first_control && queued[h - first_control].is_none())
+            };
+            match self.inbox.recv_any_of(wanted).await {
+                None if self.inbox.is_closed() => return Ok(()),
+                None => {}
+                Some((h, value)) if h >= first_control => match parse_received(value) {
+                    Ok(Received::Event(event)) => queued[h - first_control] = Some(event),
+                    Ok(Received::Unknown(kind)) => tracing::warn!(
+                        node_id = &*plan.id,
+                        event_type = kind,
+                        "ignoring a control event of unknown type"
+                    ),
+                    Err(reason) => return Err(NodeError::MalformedControlEvent(reason)),
+                },
+                Some((h, value)) => match &mut lists[h] {
+                    Some(items) => match value {
+                        Value::Array(values) => items.extend(values),
+                        item => items.push(item),
+                    },
+                    None => {
+                        self.node.set_input(h, value)?;
+                        seen[h] = true;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Whether a round of control events can run: every data handle has a value (list
+    /// handles: have ended, and their lists are assigned now) and every controller has an
+    /// event queued or has ended. A round with no event at all ends the node.
+    fn round_is_ready(
+        &mut self,
+        is_data: &impl Fn(usize) -> bool,
+        seen: &mut [bool],
+        lists: &mut [Option<Vec<Value>>],
+        queued: &[Option<ControlEvent>],
+    ) -> Result<bool, NodeError> {
+        let mut ready = true;
+        for h in (0..seen.len()).filter(|&h| is_data(h)) {
+            let open = self.inbox.is_open(h);
+            match &mut lists[h] {
+                Some(_) if open => ready = false,
+                Some(items) if !seen[h] => {
+                    self.node
+                        .set_input(h, Value::Array(std::mem::take(items)))?;
+                    seen[h] = true;
+                }
+                Some(_) => {}
+                None => ready &= seen[h] || !open,
+            }
+        }
+        let first_control = seen.len();
+        Ok(ready
+            && queued
+                .iter()
+                .enumerate()
+                .all(|(k, e)| e.is_some() || !self.inbox.is_open(first_control + k)))
+    }
+
+    /// One execution of a controlled node: `overrides` applied for it, then restored.
+    async fn fire_controlled(&mut self, overrides: Map<String, Value>) -> Result<(), NodeError> {
+        let mut saved = Vec::with_capacity(overrides.len());
+        let mut applied = Ok(());
+        for (name, value) in &overrides {
+            match self.apply_override(name, value.clone()) {
+                Ok(previous) => saved.push(previous),
+                Err(error) => {
+                    applied = Err(error);
+                    break;
+                }
+            }
+        }
+        let result = match applied {
+            Ok(()) => {
+                let properties = self.ctx.has_listener().then(|| overrides.clone());
+                self.execute(properties).await
+            }
+            Err(error) => Err(error),
+        };
+        // Restored whatever happened; a value the node held before always fits again.
+        for (index, previous) in saved.into_iter().rev() {
+            if let Some(previous) = previous {
+                let _ = self.node.set_input(index, previous);
+            }
+        }
+        result
+    }
+
+    /// Sets property `name` for one execution; returns its index and previous value.
+    fn apply_override(
+        &mut self,
+        name: &str,
+        value: Value,
+    ) -> Result<(usize, Option<Value>), NodeError> {
+        let names = &self.plan.input_names;
+        let Some(index) = names.iter().position(|n| n == name) else {
+            return Err(NodeError::ControlProperty {
+                property: name.to_owned(),
+                reason: format!(
+                    "the node has no such property (properties: {})",
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            });
+        };
+        let previous = self.node.get_input(index);
+        self.node
+            .set_input(index, value)
+            .map_err(|error| NodeError::ControlProperty {
+                property: name.to_owned(),
+                reason: match error {
+                    NodeError::InvalidInput { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                },
+            })?;
+        Ok((index, previous))
+    }
+
     /// Assigns `values` and runs the node once.
     async fn fire(&mut self, values: Vec<(usize, Value)>) -> Result<(), NodeError> {
         let properties = self.ctx.has_listener().then(|| {
@@ -157,6 +317,12 @@ impl NodeActor {
         for (index, value) in values {
             self.node.set_input(index, value)?;
         }
+        self.execute(properties).await
+    }
+
+    /// Runs the node once with its current properties (`properties`: what the `running`
+    /// update reports as just assigned).
+    async fn execute(&mut self, properties: Option<Map<String, Value>>) -> Result<(), NodeError> {
         self.post(|a| {
             ProcessingMessage::NodeUpdate(NodeUpdate {
                 properties,
@@ -165,7 +331,15 @@ impl NodeActor {
         })
         .await;
         let _gpu = self.gpu_guard().await;
-        self.node.process(&self.ctx, &mut self.outputs).await?;
+        if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
+            let mut inputs =
+                NodeInputs::new(Arc::clone(&self.inbox), Arc::clone(&self.plan.input_names));
+            self.node
+                .run(&self.ctx, &mut inputs, &mut self.outputs)
+                .await?;
+        } else {
+            self.node.process(&self.ctx, &mut self.outputs).await?;
+        }
         self.post_completed().await;
         Ok(())
     }

@@ -125,6 +125,19 @@ impl GraphEdge {
         }
     }
 
+    /// A control edge: `source` controls `target` (both handles `__control__`).
+    pub fn control(source: impl Into<String>, target: impl Into<String>) -> Self {
+        Self {
+            edge_type: EdgeType::Control,
+            ..Self::new(
+                source,
+                super::control::CONTROL_HANDLE,
+                target,
+                super::control::CONTROL_HANDLE,
+            )
+        }
+    }
+
     /// The edge's id, or `source:handle->target:handle` when it has none.
     pub fn label(&self) -> String {
         match &self.id {

@@ -119,34 +119,41 @@ impl NodeInbox {
         }
     }
 
-    /// Whether `handle` may still deliver items (buffered, or a source still open).
+    /// Whether `handle` may still deliver items (buffered, or a source still open; a closed
+    /// inbox delivers nothing).
     pub fn is_open(&self, handle: usize) -> bool {
         let state = self.lock();
-        let q = &state.handles[handle];
-        !q.items.is_empty() || q.open_sources > 0
+        !state.closed && state.handles.get(handle).is_some_and(|q| !q.has_ended())
     }
 
     /// Whether any handle may still deliver items.
     pub fn any_open(&self) -> bool {
-        self.lock()
-            .handles
-            .iter()
-            .any(|q| !q.items.is_empty() || q.open_sources > 0)
+        let state = self.lock();
+        !state.closed && state.handles.iter().any(|q| !q.has_ended())
+    }
+
+    /// Whether the consumer has closed the inbox.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
     }
 
     /// The next item on any handle, in arrival order; `None` once every handle has ended.
     pub async fn recv_any(&self) -> Option<(usize, Value)> {
+        self.recv_any_of(|_| true).await
+    }
+
+    /// The next item, in arrival order, on a handle `wanted` accepts; `None` once every such
+    /// handle has ended. Items on other handles stay buffered (their producers keep waiting).
+    pub async fn recv_any_of(&self, wanted: impl Fn(usize) -> bool) -> Option<(usize, Value)> {
         self.recv_where(
+            |state| earliest(state, &wanted),
             |state| {
                 state
                     .handles
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, q)| q.items.front().map(|(seq, _)| (*seq, i)))
-                    .min()
-                    .map(|(_, i)| i)
+                    .all(|(i, q)| !wanted(i) || q.has_ended())
             },
-            |state| state.handles.iter().all(HandleQueue::has_ended),
         )
         .await
     }
@@ -165,6 +172,13 @@ impl NodeInbox {
     pub fn try_recv(&self, handle: usize) -> Option<Value> {
         let mut state = self.lock();
         self.pop(&mut state, handle)
+    }
+
+    /// Takes the earliest buffered item on any handle, without waiting.
+    pub fn try_recv_any(&self) -> Option<(usize, Value)> {
+        let mut state = self.lock();
+        let handle = earliest(&state, |_| true)?;
+        self.pop(&mut state, handle).map(|v| (handle, v))
     }
 
     async fn recv_where(
@@ -208,6 +222,18 @@ impl NodeInbox {
         self.space_ready.notify_waiters();
         self.item_ready.notify_one();
     }
+}
+
+/// The handle, among those `wanted` accepts, whose front item arrived first.
+fn earliest(state: &State, wanted: impl Fn(usize) -> bool) -> Option<usize> {
+    state
+        .handles
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| wanted(*i))
+        .filter_map(|(i, q)| q.items.front().map(|(seq, _)| (*seq, i)))
+        .min()
+        .map(|(_, i)| i)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! [`Emitter`], and the [`Outputs`] trait that names a node's outputs.
 
 use super::context::ProcessingContext;
+use super::control::{ControlEvent, CONTROL_HANDLE, LEGACY_CONTROL_OUTPUT};
 use super::inbox::NodeInbox;
 use super::messages::{EdgeUpdate, ProcessingMessage};
 use super::node::NodeError;
@@ -85,6 +86,8 @@ pub(crate) struct Route {
 pub struct NodeOutputs {
     names: Arc<[String]>,
     routes: Vec<Vec<Route>>,
+    /// The control edges leaving the node.
+    control: Vec<Route>,
     last: Vec<Option<Value>>,
     ctx: ProcessingContext,
     track_last: bool,
@@ -94,6 +97,7 @@ impl NodeOutputs {
     pub(crate) fn new(
         names: Arc<[String]>,
         routes: Vec<Vec<Route>>,
+        control: Vec<Route>,
         ctx: ProcessingContext,
     ) -> Self {
         let track_last = ctx.has_listener();
@@ -101,6 +105,7 @@ impl NodeOutputs {
             last: vec![None; names.len()],
             names,
             routes,
+            control,
             ctx,
             track_last,
         }
@@ -135,10 +140,32 @@ impl NodeOutputs {
         Ok(())
     }
 
+    /// Sends `event` along every control edge leaving the node (none: the event is dropped,
+    /// as NodeTool drops it).
+    pub async fn send_control(&mut self, event: &ControlEvent) -> Result<(), NodeError> {
+        self.send_control_value(event.to_value()).await
+    }
+
+    async fn send_control_value(&mut self, value: Value) -> Result<(), NodeError> {
+        if self.ctx.is_cancelled() {
+            return Err(NodeError::Cancelled);
+        }
+        for route in &mut self.control {
+            deliver(&self.ctx, route, value.clone()).await;
+        }
+        Ok(())
+    }
+
     /// Sends `value` on the output named `name`.
+    ///
+    /// `__control__` (a control event's JSON) and NodeTool's legacy `__control_output__` (an
+    /// object of properties, run as a run event) go along the node's control edges.
     pub async fn send_named(&mut self, name: &str, value: Value) -> Result<(), NodeError> {
         match self.index_of(name) {
             Some(i) => self.send(i, value).await,
+            None if name == CONTROL_HANDLE || name == LEGACY_CONTROL_OUTPUT => {
+                self.send_control_value(value).await
+            }
             None => Err(NodeError::failed(format!(
                 "no output named `{name}` (outputs: {})",
                 self.names.join(", ")
@@ -171,11 +198,12 @@ impl NodeOutputs {
 
     /// Ends every edge leaving this node: downstream handles see end-of-stream.
     pub(crate) async fn close(&mut self) {
-        for route in self.routes.iter().flatten() {
+        for route in self.routes.iter().flatten().chain(&self.control) {
             route.inbox.source_done(route.handle);
             post_edge_update(&self.ctx, route, "drained", None).await;
         }
         self.routes.iter_mut().for_each(Vec::clear);
+        self.control.clear();
     }
 }
 
@@ -245,6 +273,17 @@ impl<'a, O: Outputs> Emitter<'a, O> {
         }
     }
 
+    /// Sends a control event along the node's control edges: each controlled node runs once
+    /// per run event (see [`ControlEvent`]).
+    ///
+    /// In a `workflow!` without control edges there is no one to receive it: it is dropped.
+    pub async fn control(&mut self, event: ControlEvent) -> Result<(), NodeError> {
+        match &mut self.target {
+            EmitTarget::Dynamic(outputs) => outputs.send_control(&event).await,
+            EmitTarget::Static(_) => Ok(()),
+        }
+    }
+
     /// Emits `value` on the output named `name` alone.
     ///
     /// Only in graphs run by the dynamic runner: in a `workflow!` every item carries all of a
@@ -283,7 +322,9 @@ impl NodeInputs {
     /// The next item on any handle, in arrival order, with its handle's name; `None` once
     /// every handle has ended.
     pub async fn recv_any(&mut self) -> Option<(&str, Value)> {
-        let (i, v) = self.inbox.recv_any().await?;
+        // Control handles follow the inputs in the inbox: they are the runner's, not the node's.
+        let inputs = self.names.len();
+        let (i, v) = self.inbox.recv_any_of(|h| h < inputs).await?;
         Some((self.names[i].as_str(), v))
     }
 

@@ -15,6 +15,7 @@
 
 mod actor;
 mod context;
+mod control;
 mod graph;
 mod inbox;
 mod io;
@@ -30,6 +31,7 @@ mod static_node;
 mod static_workflow;
 
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
+pub use control::{ControlEvent, CONTROL_HANDLE, LEGACY_CONTROL_OUTPUT};
 pub use graph::{
     EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument,
 };

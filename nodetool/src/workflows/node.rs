@@ -87,6 +87,18 @@ pub enum NodeError {
         /// The input handle.
         handle: String,
     },
+    /// A control event overrides a property the node does not have, or with a value that
+    /// does not fit it.
+    #[error("control event: property `{property}`: {reason}")]
+    ControlProperty {
+        /// The property the event names.
+        property: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Something that is not a control event arrived on a control edge.
+    #[error("malformed control event: {0}")]
+    MalformedControlEvent(String),
     /// The node's own code failed.
     #[error("{0}")]
     Failed(BoxError),
@@ -123,6 +135,11 @@ pub trait Node: Send + Sync + 'static {
 
     /// Sets input `index` (a property's position in the metadata) from a JSON value.
     fn set_input(&mut self, index: usize, value: Value) -> Result<(), NodeError>;
+
+    /// Input `index`'s current value as JSON (`None` while it has none).
+    ///
+    /// Control events read this to restore a property they override for one execution.
+    fn get_input(&self, index: usize) -> Option<Value>;
 
     /// Runs a buffered or streaming-output node once, with its current inputs, sending what it
     /// produces to `outputs`.

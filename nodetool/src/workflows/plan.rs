@@ -1,5 +1,6 @@
 //! [`WorkflowPlan`]: a graph checked against the registry and laid out for the runner.
 
+use super::control::CONTROL_HANDLE;
 use super::graph::{EdgeType, Graph, GraphEdge, GraphNode, SyncMode};
 use super::node::{ExecutionMode, Node, NodeDescriptor, NodeError, NodeRole};
 use super::registry::{is_empty, NodeRegistry};
@@ -109,7 +110,8 @@ pub enum ValidationError {
         /// The handle.
         handle: String,
     },
-    /// The data edges form a cycle.
+    /// The edges form a cycle (a controlled node waits for its controllers, so control edges
+    /// count too).
     #[error("the graph has a cycle: {}", .nodes.join(" -> "))]
     Cycle {
         /// The node ids on the cycle, the first repeated at the end.
@@ -123,11 +125,27 @@ pub enum ValidationError {
         /// What is wrong.
         message: String,
     },
-    /// Control edges are not supported by this runner yet.
-    #[error("edge `{edge}`: control edges are not supported yet")]
-    ControlEdge {
+    /// A control edge goes into a handle other than `__control__`.
+    #[error("control edge `{edge}` must go into `__control__`, not `{handle}`")]
+    ControlTargetHandle {
         /// The edge.
         edge: String,
+        /// The handle it names.
+        handle: String,
+    },
+    /// A node controls itself.
+    #[error("node `{node_id}` controls itself (control edge `{edge}`)")]
+    SelfControl {
+        /// The node.
+        node_id: String,
+        /// The edge.
+        edge: String,
+    },
+    /// Control edges form a cycle.
+    #[error("control edges form a cycle: {}", .nodes.join(" -> "))]
+    ControlCycle {
+        /// The node ids on the cycle, the first repeated at the end.
+        nodes: Vec<String>,
     },
 }
 
@@ -185,6 +203,10 @@ pub(crate) struct PlannedNode {
     pub(crate) input_names: Arc<[String]>,
     pub(crate) output_names: Arc<[String]>,
     pub(crate) routes: Vec<Vec<PlannedRoute>>,
+    /// The control edges leaving this node (each into its target's control handle).
+    pub(crate) control_routes: Vec<PlannedRoute>,
+    /// How many control edges come in: each has its own inbox handle after the inputs.
+    pub(crate) control_inputs: usize,
     /// For input nodes: the parameter name.
     pub(crate) param_name: Option<String>,
 }
@@ -240,7 +262,12 @@ struct Wiring {
     /// Per input: whether some edge feeds it single items of a list type.
     items_fed: Vec<Vec<bool>>,
     routes: Vec<Vec<Vec<PlannedRoute>>>,
+    /// Per node: the nodes its data edges feed.
     adjacency: Vec<Vec<usize>>,
+    /// Per node: its control edges.
+    control_routes: Vec<Vec<PlannedRoute>>,
+    /// Per node: how many control edges come in.
+    control_inputs: Vec<usize>,
 }
 
 struct Planner<'g> {
@@ -262,17 +289,21 @@ impl<'g> Planner<'g> {
         let (nodes, index) = self.known_nodes();
         let mut wiring = self.wire(&nodes, &index);
         self.check_inputs(&nodes, &mut wiring);
-        if let Some(cycle) = find_cycle(&wiring.adjacency) {
-            self.errors.push(ValidationError::Cycle {
-                nodes: cycle.into_iter().map(|i| nodes[i].0.id.clone()).collect(),
-            });
-        }
+        self.check_cycles(&nodes, &wiring);
         mark_streams(&nodes, &mut wiring);
         let planned: Vec<PlannedNode> = nodes
             .iter()
             .zip(wiring.inputs)
             .zip(wiring.routes)
-            .map(|((node, inputs), routes)| planned_node(*node, inputs, routes))
+            .zip(wiring.control_routes)
+            .zip(wiring.control_inputs)
+            .map(
+                |((((node, inputs), routes), control_routes), control_inputs)| PlannedNode {
+                    control_routes,
+                    control_inputs,
+                    ..planned_node(*node, inputs, routes)
+                },
+            )
             .collect();
         self.check_values_and_names(&planned);
         if !self.errors.is_empty() {
@@ -329,6 +360,8 @@ impl<'g> Planner<'g> {
                 .map(|(_, _, m)| vec![Vec::new(); m.outputs.len()])
                 .collect(),
             adjacency: vec![Vec::new(); nodes.len()],
+            control_routes: vec![Vec::new(); nodes.len()],
+            control_inputs: vec![0; nodes.len()],
         };
         // Nodes of unknown types were reported already: their edges are not reported again.
         let unknown_typed: HashSet<&str> = self
@@ -339,11 +372,6 @@ impl<'g> Planner<'g> {
             .map(|n| n.id.as_str())
             .collect();
         for edge in &self.graph.edges {
-            if edge.edge_type == EdgeType::Control {
-                self.errors
-                    .push(ValidationError::ControlEdge { edge: edge.label() });
-                continue;
-            }
             let mut endpoint = |id: &str| {
                 let found = index.get(id).copied();
                 if found.is_none() && !unknown_typed.contains(id) {
@@ -357,6 +385,10 @@ impl<'g> Planner<'g> {
             let (Some(s), Some(t)) = (endpoint(&edge.source), endpoint(&edge.target)) else {
                 continue;
             };
+            if edge.edge_type == EdgeType::Control {
+                self.wire_control(edge, s, t, nodes, &mut wiring);
+                continue;
+            }
             if let Some((out_idx, in_idx, item_typed)) = self.check_edge(edge, nodes[s], nodes[t]) {
                 wiring.inputs[t][in_idx].sources += 1;
                 wiring.items_fed[t][in_idx] |= item_typed;
@@ -369,6 +401,63 @@ impl<'g> Planner<'g> {
             }
         }
         wiring
+    }
+
+    /// Records a control edge `s` → `t`: it goes into `__control__`, never from a node to
+    /// itself; the source handle is not checked (NodeTool's controllers emit on `__control__`
+    /// or `__control_output__`, neither of them a declared output).
+    fn wire_control(
+        &mut self,
+        edge: &GraphEdge,
+        s: usize,
+        t: usize,
+        nodes: &[KnownNode<'g>],
+        wiring: &mut Wiring,
+    ) {
+        if edge.target_handle != CONTROL_HANDLE {
+            self.errors.push(ValidationError::ControlTargetHandle {
+                edge: edge.label(),
+                handle: edge.target_handle.clone(),
+            });
+            return;
+        }
+        if s == t {
+            self.errors.push(ValidationError::SelfControl {
+                node_id: nodes[s].0.id.clone(),
+                edge: edge.label(),
+            });
+            return;
+        }
+        let data_inputs = nodes[t].2.properties.len();
+        wiring.control_routes[s].push(PlannedRoute {
+            target: t,
+            handle: data_inputs + wiring.control_inputs[t],
+            edge_id: Arc::from(edge.id.as_deref().unwrap_or_default()),
+        });
+        wiring.control_inputs[t] += 1;
+    }
+
+    /// Control edges alone must not form a cycle; with data edges, neither.
+    fn check_cycles(&mut self, nodes: &[KnownNode<'g>], wiring: &Wiring) {
+        let ids = |cycle: Vec<usize>| cycle.into_iter().map(|i| nodes[i].0.id.clone()).collect();
+        let control: Vec<Vec<usize>> = wiring
+            .control_routes
+            .iter()
+            .map(|routes| routes.iter().map(|r| r.target).collect())
+            .collect();
+        if let Some(cycle) = find_cycle(&control) {
+            self.errors
+                .push(ValidationError::ControlCycle { nodes: ids(cycle) });
+            return;
+        }
+        let mut all = wiring.adjacency.clone();
+        for (from, targets) in all.iter_mut().zip(&control) {
+            from.extend(targets);
+        }
+        if let Some(cycle) = find_cycle(&all) {
+            self.errors
+                .push(ValidationError::Cycle { nodes: ids(cycle) });
+        }
     }
 
     /// The output and input indices of a well-formed edge, and whether it feeds single items
@@ -424,8 +513,12 @@ impl<'g> Planner<'g> {
 
     /// Per input: several edges into a non-list, list aggregation, missing required values.
     fn check_inputs(&mut self, nodes: &[KnownNode<'g>], wiring: &mut Wiring) {
-        let per_node = wiring.inputs.iter_mut().zip(&wiring.items_fed);
-        for ((node, _, meta), (inputs, items_fed)) in nodes.iter().zip(per_node) {
+        let per_node = wiring
+            .inputs
+            .iter_mut()
+            .zip(&wiring.items_fed)
+            .zip(&wiring.control_inputs);
+        for ((node, _, meta), ((inputs, items_fed), &controls)) in nodes.iter().zip(per_node) {
             for ((prop, input), &items_fed) in
                 meta.properties.iter().zip(inputs.iter_mut()).zip(items_fed)
             {
@@ -439,7 +532,8 @@ impl<'g> Planner<'g> {
                 }
                 input.aggregate = is_list && (input.sources > 1 || items_fed);
                 let has_value = node.data.get(&prop.name).is_some_and(|v| !is_empty(v));
-                if prop.required && input.sources == 0 && !has_value {
+                // A controlled node's controllers may set it: checked when it runs.
+                if prop.required && input.sources == 0 && !has_value && controls == 0 {
                     self.errors.push(ValidationError::MissingInput {
                         node_id: node.id.clone(),
                         node_type: node.node_type.clone(),
@@ -539,6 +633,8 @@ fn planned_node(
         input_names: meta.properties.iter().map(|p| p.name.clone()).collect(),
         output_names: meta.outputs.iter().map(|o| o.name.clone()).collect(),
         routes,
+        control_routes: Vec::new(),
+        control_inputs: 0,
         param_name,
     }
 }

@@ -7,7 +7,7 @@ use super::inbox::NodeInbox;
 use super::io::{NodeOutputs, Route};
 use super::messages::{JobUpdate, ProcessingMessage};
 use super::node::NodeError;
-use super::plan::{ValidationErrors, WorkflowPlan};
+use super::plan::{PlannedRoute, ValidationErrors, WorkflowPlan};
 use super::registry::NodeRegistry;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -243,7 +243,13 @@ impl WorkflowRunner {
         let inboxes: Vec<Arc<NodeInbox>> = nodes
             .iter()
             .map(|n| {
-                let sources: Vec<usize> = n.inputs.iter().map(|i| i.sources).collect();
+                // Inputs first, then one handle per control edge coming in.
+                let sources: Vec<usize> = n
+                    .inputs
+                    .iter()
+                    .map(|i| i.sources)
+                    .chain(std::iter::repeat_n(1, n.control_inputs))
+                    .collect();
                 Arc::new(NodeInbox::new(&sources, self.buffer_limit))
             })
             .collect();
@@ -283,25 +289,28 @@ impl WorkflowRunner {
                 }
             }
             let node_ctx = ctx.for_node(Arc::clone(&plan.id), Arc::clone(&plan.title));
+            let route = |r: &PlannedRoute| Route {
+                inbox: Arc::clone(&inboxes[r.target]),
+                handle: r.handle,
+                edge_id: Arc::clone(&r.edge_id),
+                sent: 0,
+            };
             let routes = plan
                 .routes
                 .iter()
-                .map(|rs| {
-                    rs.iter()
-                        .map(|r| Route {
-                            inbox: Arc::clone(&inboxes[r.target]),
-                            handle: r.handle,
-                            edge_id: Arc::clone(&r.edge_id),
-                            sent: 0,
-                        })
-                        .collect()
-                })
+                .map(|rs| rs.iter().map(route).collect())
                 .collect();
+            let control = plan.control_routes.iter().map(route).collect();
             actors.push(NodeActor {
                 plan: Arc::clone(plan),
                 node,
                 inbox: Arc::clone(&inboxes[i]),
-                outputs: NodeOutputs::new(Arc::clone(&plan.output_names), routes, node_ctx.clone()),
+                outputs: NodeOutputs::new(
+                    Arc::clone(&plan.output_names),
+                    routes,
+                    control,
+                    node_ctx.clone(),
+                ),
                 ctx: node_ctx,
             });
         }
