@@ -390,3 +390,66 @@ async fn an_output_that_receives_nothing_fails_the_run_and_says_so() {
         other => panic!("the last message should be the job's failure, got {other:?}"),
     }
 }
+
+/// Sends one run event per value, setting `property` to it; then the number of events sent.
+#[node(namespace = "test.wf", streaming_output)]
+pub struct Sweep {
+    #[input(default = "")]
+    pub property: String,
+    #[input(default)]
+    pub values: Vec<Value>,
+}
+#[node]
+impl Sweep {
+    async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
+        for value in &self.values {
+            out.control(ControlEvent::run([(self.property.clone(), value.clone())]))
+                .await?;
+        }
+        out.emit(self.values.len() as i64).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn controls_statements_run_the_controlled_node_once_per_event() {
+    let wf = workflow! {
+        sweep = Sweep { property: "x", values: vec![json!(1), json!(2), json!(3)] };
+        scale = Sweep { property: "x", values: Vec::new() };
+        sq = Square { x: 0 };
+        all = control::Collect { input_item: sq.output };
+        sweep controls sq;
+        Output { name: "squares", value: all.output };
+        Output { name: "sent", value: sweep.output };
+        Output { name: "idle", value: scale.output };
+    };
+    let result = wf.run(&ProcessingContext::default()).await.unwrap();
+    assert_eq!(result.squares, vec![json!(1), json!(4), json!(9)]);
+    assert_eq!(result.sent, 3);
+    assert_eq!(result.idle, 0);
+
+    let graph = wf.to_graph();
+    let control: Vec<_> = graph
+        .edges
+        .iter()
+        .filter(|e| e.edge_type == nodetool::workflows::EdgeType::Control)
+        .collect();
+    assert_eq!(control.len(), 1);
+    assert_eq!((&*control[0].source, &*control[0].target), ("sweep", "sq"));
+    assert_eq!(control[0].target_handle, "__control__");
+    assert!(wf.to_mermaid().contains("-.->"), "{}", wf.to_mermaid());
+    let dynamic = dynamic_result(&graph, Map::new()).await;
+    assert_eq!(dynamic.to_json(), result.to_json());
+}
+
+#[tokio::test]
+async fn a_controlled_node_may_take_a_required_input_from_its_controller() {
+    let wf = workflow! {
+        sweep = Sweep { property: "text", values: vec![json!("from the sweep")] };
+        needs = common::Needs {};
+        sweep controls needs;
+        Output { name: "text", value: needs.output };
+    };
+    let result = wf.run(&ProcessingContext::default()).await.unwrap();
+    assert_eq!(result.text, "from the sweep");
+}

@@ -24,6 +24,11 @@ impl Diagnostics {
         self.errors.is_empty()
     }
 
+    /// How many errors were recorded.
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
+    }
+
     /// All errors as `compile_error!` invocations.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.errors

@@ -23,16 +23,23 @@ fn node_ty(node: &Node) -> TokenStream {
 /// The whole `workflow!` expression.
 pub(crate) fn executor(wf: &Workflow) -> TokenStream {
     let nt = nt();
+    // A controlled node's controllers may set its required inputs: checked when it runs.
     let required = wf
         .nodes
         .iter()
-        .filter(|n| n.output.is_none())
-        .map(required_check);
+        .enumerate()
+        .filter(|(i, n)| n.output.is_none() && !wf.controls.iter().any(|c| c.target == *i))
+        .map(|(_, n)| required_check(n));
     let templates = wf.nodes.iter().map(template);
     let infos = node_infos(wf);
     let edge_ids: Vec<String> = wf.edges.iter().map(|e| e.id(&wf.nodes)).collect();
-    let graph = graph_fn(wf, &edge_ids);
-    let run = run_closure(wf);
+    let graph_body = graph_body(wf, &edge_ids);
+    let graph = quote!(|__nt_t| #graph_body);
+    let run = if wf.controls.is_empty() {
+        run_closure(wf)
+    } else {
+        dynamic_run_closure(wf, &graph_body)
+    };
     quote! {{
         #(#required)*
         static __NT_NODES: &[#nt::__private::NodeInfo] = &[#(#infos),*];
@@ -121,8 +128,8 @@ fn node_infos(wf: &Workflow) -> Vec<TokenStream> {
         .collect()
 }
 
-/// `fn(&Templates) -> Graph`.
-fn graph_fn(wf: &Workflow, edge_ids: &[String]) -> TokenStream {
+/// The graph, built from the templates `__nt_t`.
+fn graph_body(wf: &Workflow, edge_ids: &[String]) -> TokenStream {
     let nt = nt();
     let nodes = wf.nodes.iter().enumerate().map(|(i, node)| {
         let id = &node.id;
@@ -143,10 +150,48 @@ fn graph_fn(wf: &Workflow, edge_ids: &[String]) -> TokenStream {
         let field = e.field.to_string();
         quote!(#nt::__private::graph_edge(#id, #source, #output, #target, #field))
     });
+    let controls = wf.controls.iter().map(|c| {
+        let id = c.id(&wf.nodes);
+        let source = &wf.nodes[c.source].id;
+        let target = &wf.nodes[c.target].id;
+        quote!(#nt::__private::graph_control_edge(#id, #source, #target))
+    });
     quote! {
-        |__nt_t| #nt::workflows::Graph {
+        #nt::workflows::Graph {
             nodes: ::std::vec![#(#nodes),*],
-            edges: ::std::vec![#(#edges),*],
+            edges: ::std::vec![#(#edges,)* #(#controls),*],
+        }
+    }
+}
+
+/// `|templates, state| async move { … }` for a workflow with control edges: the exported
+/// graph runs on the dynamic runner (controlled nodes take their properties from run events
+/// as JSON), and the typed result is read back from its outputs.
+fn dynamic_run_closure(wf: &Workflow, graph_body: &TokenStream) -> TokenStream {
+    let nt = nt();
+    let outputs = result_outputs(wf);
+    let declare = result_struct(&outputs);
+    let fields: Vec<&syn::Ident> = outputs.iter().map(|o| &o.field).collect();
+    let vars: Vec<syn::Ident> = (0..outputs.len())
+        .map(|i| format_ident!("__nt_out{}", i))
+        .collect();
+    let reads = outputs.iter().map(|o| {
+        let (name, source_fields, output) = (&o.name, &o.source_fields, &o.output);
+        quote! {
+            #nt::__private::typed_output(
+                &__nt_run,
+                #name,
+                #nt::__private::witness(|f: &#source_fields| &f.#output),
+            )?
+        }
+    });
+    quote! {
+        move |__nt_templates, __nt_state| async move {
+            #declare
+            let __nt_t = &*__nt_templates;
+            let __nt_run = __nt_state.run_graph(#graph_body).await?;
+            #(let #vars = #reads;)*
+            ::core::result::Result::Ok(WorkflowResult { #(#fields: #vars,)* })
         }
     }
 }
@@ -412,14 +457,22 @@ fn edge_fn(wf: &Workflow, k: usize, e: &super::graph::Edge) -> TokenStream {
     }
 }
 
-/// The typed result: a struct with one field per `Output`, the last value it received.
-fn result_value(wf: &Workflow) -> TokenStream {
-    let nt = nt();
-    let mut generics = Vec::new();
-    let mut fields = Vec::new();
-    let mut names = Vec::new();
-    let mut takes = Vec::new();
-    let mut cells = Vec::new();
+/// One `Output` of the typed result.
+struct ResultOutput {
+    /// The result's field.
+    field: syn::Ident,
+    /// The output's name.
+    name: String,
+    /// The node's cell.
+    cell: syn::Ident,
+    /// The outputs-by-name type of the node feeding it, and the output it reads.
+    source_fields: TokenStream,
+    output: syn::Ident,
+}
+
+/// The outputs that receive an edge, in the order written.
+fn result_outputs(wf: &Workflow) -> Vec<ResultOutput> {
+    let mut outputs = Vec::new();
     for (i, node) in wf.nodes.iter().enumerate() {
         let Some((field, name)) = &node.output else {
             continue;
@@ -427,20 +480,25 @@ fn result_value(wf: &Workflow) -> TokenStream {
         let Some(e) = wf.edges.iter().find(|e| e.target == i) else {
             continue;
         };
-        let source_fields = fields_ty(&wf.nodes[e.source]);
-        let output = &e.output;
-        let c = cell(i);
-        generics.push(format_ident!("T{}", generics.len()));
-        fields.push(field.clone());
-        names.push(name.clone());
-        takes.push(quote! {
-            __nt_net.#c.take_last(#nt::__private::witness(|f: &#source_fields| &f.#output))
+        outputs.push(ResultOutput {
+            field: field.clone(),
+            name: name.clone(),
+            cell: cell(i),
+            source_fields: fields_ty(&wf.nodes[e.source]),
+            output: e.output.clone(),
         });
-        cells.push(c);
     }
-    let vars: Vec<syn::Ident> = (0..fields.len())
-        .map(|i| format_ident!("__nt_out{}", i))
+    outputs
+}
+
+/// `struct WorkflowResult<T0, …>`: one field per output.
+fn result_struct(outputs: &[ResultOutput]) -> TokenStream {
+    let nt = nt();
+    let generics: Vec<syn::Ident> = (0..outputs.len())
+        .map(|i| format_ident!("T{}", i))
         .collect();
+    let fields: Vec<&syn::Ident> = outputs.iter().map(|o| &o.field).collect();
+    let names: Vec<&String> = outputs.iter().map(|o| &o.name).collect();
     let field_docs = names
         .iter()
         .map(|n| format!("The last value output `{n}` received."));
@@ -462,6 +520,29 @@ fn result_value(wf: &Workflow) -> TokenStream {
                 #nt::__private::Value::Object(map)
             }
         }
+    }
+}
+
+/// The typed result: a struct with one field per `Output`, the last value it received.
+fn result_value(wf: &Workflow) -> TokenStream {
+    let nt = nt();
+    let outputs = result_outputs(wf);
+    let declare = result_struct(&outputs);
+    let fields: Vec<&syn::Ident> = outputs.iter().map(|o| &o.field).collect();
+    let names: Vec<&String> = outputs.iter().map(|o| &o.name).collect();
+    let cells: Vec<&syn::Ident> = outputs.iter().map(|o| &o.cell).collect();
+    let takes = outputs.iter().map(|o| {
+        let (c, source_fields, output) = (&o.cell, &o.source_fields, &o.output);
+        quote! {
+            __nt_net.#c.take_last(#nt::__private::witness(|f: &#source_fields| &f.#output))
+        }
+    });
+    let vars: Vec<syn::Ident> = (0..fields.len())
+        .map(|i| format_ident!("__nt_out{}", i))
+        .collect();
+    let span = Span::call_site();
+    quote_spanned! {span=>
+        #declare
 
         // Every output's values (for `job_update`) before the result takes the last ones; the
         // run completes only once every output has a value.

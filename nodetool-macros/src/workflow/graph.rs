@@ -1,7 +1,9 @@
 //! Resolves a parsed `workflow!` into nodes and edges, and checks what needs no types: names
 //! defined twice, unknown nodes, output names used twice, cycles.
 
-use super::model::{classify, is_output_path, string_literal, Body, EdgeRef, Value};
+use super::model::{
+    classify, is_output_path, string_literal, Body, ControlStatement, EdgeRef, Value,
+};
 use crate::diagnostics::Diagnostics;
 use proc_macro2::Span;
 use std::collections::HashMap;
@@ -55,10 +57,28 @@ impl Edge {
     }
 }
 
+/// A control edge: `source` runs `target` once per run event it sends.
+pub(crate) struct ControlEdge {
+    pub(crate) source: usize,
+    pub(crate) target: usize,
+}
+
+impl ControlEdge {
+    /// The id NodeTool gives an edge without one.
+    pub(crate) fn id(&self, nodes: &[Node]) -> String {
+        format!(
+            "{}:__control__->{}:__control__",
+            nodes[self.source].id, nodes[self.target].id
+        )
+    }
+}
+
 /// The checked workflow.
 pub(crate) struct Workflow {
     pub(crate) nodes: Vec<Node>,
     pub(crate) edges: Vec<Edge>,
+    /// Control edges, in the order written.
+    pub(crate) controls: Vec<ControlEdge>,
     /// Nodes in an order where every edge goes forward.
     pub(crate) order: Vec<usize>,
 }
@@ -95,7 +115,8 @@ impl Workflow {
 }
 
 /// Resolves names and edges; every problem goes to `diags`.
-pub(crate) fn resolve(body: Body, diags: &mut Diagnostics) -> Option<Workflow> {
+pub(crate) fn resolve(mut body: Body, diags: &mut Diagnostics) -> Option<Workflow> {
+    let control_statements = std::mem::take(&mut body.controls);
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (i, st) in body.statements.iter().enumerate() {
         if let Some(name) = &st.name {
@@ -259,56 +280,136 @@ pub(crate) fn resolve(body: Body, diags: &mut Diagnostics) -> Option<Workflow> {
             );
         }
     }
-    let order = match topological_order(nodes.len(), &edges) {
+    let (controls, control_spans) = resolve_controls(&control_statements, &by_name, &nodes, diags)?;
+    // Control edges alone first (their own message), then with the data edges: a controlled
+    // node waits for its controllers, so a loop through either kind could never run.
+    let control_links: Vec<Link> = controls
+        .iter()
+        .zip(&control_spans)
+        .map(|(c, &span)| (c.source, c.target, span))
+        .collect();
+    if let Err(cycle) = topological_order(nodes.len(), &control_links) {
+        report_cycle(cycle, &nodes, &control_links, "control edges", diags);
+        return None;
+    }
+    let mut links: Vec<Link> = edges.iter().map(|e| (e.source, e.target, e.span)).collect();
+    links.extend(control_links);
+    let order = match topological_order(nodes.len(), &links) {
         Ok(order) => order,
-        Err(mut cycle) => {
-            // Start at the node written first; point at the edge that closes the loop.
-            if let Some(min) = cycle
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, n)| **n)
-                .map(|(i, _)| i)
-            {
-                cycle.rotate_left(min);
-            }
-            let names: Vec<&str> = cycle.iter().map(|&i| nodes[i].id.as_str()).collect();
-            let (first, last) = (cycle[0], cycle[cycle.len() - 1]);
-            let span = edges
-                .iter()
-                .find(|e| e.source == last && e.target == first)
-                .map_or_else(Span::call_site, |e| e.span);
-            diags.error(
-                span,
-                format!(
-                    "these nodes form a cycle: {} → {}; a workflow's edges must not loop back",
-                    names.join(" → "),
-                    names[0]
-                ),
-            );
+        Err(cycle) => {
+            report_cycle(cycle, &nodes, &links, "a workflow's edges", diags);
             return None;
         }
     };
     Some(Workflow {
         nodes,
         edges,
+        controls,
         order,
     })
 }
 
+/// `source → target`, and where the user wrote it.
+type Link = (usize, usize, Span);
+
+/// Resolves `a controls b;` statements: both names are nodes (not Outputs), never the same.
+fn resolve_controls(
+    statements: &[ControlStatement],
+    by_name: &HashMap<String, usize>,
+    nodes: &[Node],
+    diags: &mut Diagnostics,
+) -> Option<(Vec<ControlEdge>, Vec<Span>)> {
+    let errors_before = diags.len();
+    let mut controls = Vec::new();
+    let mut spans = Vec::new();
+    for st in statements {
+        let find = |name: &Ident, diags: &mut Diagnostics| match by_name.get(&name.to_string()) {
+            Some(&i) if is_output_path(&nodes[i].path) => {
+                diags.error(
+                    name.span(),
+                    format!("`{name}` is an Output: it neither controls nor is controlled"),
+                );
+                None
+            }
+            Some(&i) => Some(i),
+            None => {
+                let mut known: Vec<&str> = by_name.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                diags.error(
+                    name.span(),
+                    format!(
+                        "unknown node `{name}` (the nodes named here: {})",
+                        known.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let (Some(source), Some(target)) =
+            (find(&st.controller, diags), find(&st.controlled, diags))
+        else {
+            continue;
+        };
+        if source == target {
+            diags.error(
+                st.controlled.span(),
+                format!("`{}` cannot control itself", st.controlled),
+            );
+            continue;
+        }
+        controls.push(ControlEdge { source, target });
+        spans.push(st.keyword.span());
+    }
+    (diags.len() == errors_before).then_some((controls, spans))
+}
+
+/// Reports a cycle, starting at the node written first and pointing at the link that closes
+/// the loop.
+fn report_cycle(
+    mut cycle: Vec<usize>,
+    nodes: &[Node],
+    links: &[Link],
+    what: &str,
+    diags: &mut Diagnostics,
+) {
+    if let Some(min) = cycle
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, n)| **n)
+        .map(|(i, _)| i)
+    {
+        cycle.rotate_left(min);
+    }
+    let names: Vec<&str> = cycle.iter().map(|&i| nodes[i].id.as_str()).collect();
+    let (first, last) = (cycle[0], cycle[cycle.len() - 1]);
+    let span = links
+        .iter()
+        .find(|(s, t, _)| *s == last && *t == first)
+        .map_or_else(Span::call_site, |(_, _, span)| *span);
+    diags.error(
+        span,
+        format!(
+            "these nodes form a cycle: {} → {}; {what} must not loop back",
+            names.join(" → "),
+            names[0]
+        ),
+    );
+}
+
 /// Kahn's algorithm; on a cycle, the nodes of one cycle in edge order.
-fn topological_order(n: usize, edges: &[Edge]) -> Result<Vec<usize>, Vec<usize>> {
+fn topological_order(n: usize, links: &[Link]) -> Result<Vec<usize>, Vec<usize>> {
     let mut indegree = vec![0usize; n];
-    for e in edges {
-        indegree[e.target] += 1;
+    for &(_, target, _) in links {
+        indegree[target] += 1;
     }
     let mut ready: Vec<usize> = (0..n).rev().filter(|&i| indegree[i] == 0).collect();
     let mut order = Vec::with_capacity(n);
     while let Some(i) = ready.pop() {
         order.push(i);
-        for e in edges.iter().filter(|e| e.source == i) {
-            indegree[e.target] -= 1;
-            if indegree[e.target] == 0 {
-                ready.push(e.target);
+        for &(_, target, _) in links.iter().filter(|(s, _, _)| *s == i) {
+            indegree[target] -= 1;
+            if indegree[target] == 0 {
+                ready.push(target);
             }
         }
     }
@@ -322,10 +423,10 @@ fn topological_order(n: usize, edges: &[Edge]) -> Result<Vec<usize>, Vec<usize>>
     let mut path = vec![start];
     let mut current = start;
     loop {
-        let Some(prev) = edges
+        let Some(prev) = links
             .iter()
-            .find(|e| e.target == current && indegree[e.source] > 0)
-            .map(|e| e.source)
+            .find(|(s, t, _)| *t == current && indegree[*s] > 0)
+            .map(|(s, _, _)| *s)
         else {
             return Err(path);
         };
@@ -386,6 +487,65 @@ mod tests {
         }
         let (_, errors) = check(quote!(a = A { x: a.output };));
         assert!(errors[0].contains("cycle: a → a"), "{errors:?}");
+    }
+
+    #[test]
+    fn control_statements_become_control_edges() {
+        let (wf, errors) = check(quote! {
+            c = C {};
+            t = T { x: 1 };
+            u = T { x: 2 };
+            c controls t;
+            c controls u;
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        let wf = wf.unwrap();
+        let pairs: Vec<(usize, usize)> = wf.controls.iter().map(|c| (c.source, c.target)).collect();
+        assert_eq!(pairs, vec![(0, 1), (0, 2)]);
+        assert_eq!(wf.controls[0].id(&wf.nodes), "c:__control__->t:__control__");
+        let pos = |i| wf.order.iter().position(|&o| o == i).unwrap();
+        assert!(pos(0) < pos(1) && pos(0) < pos(2));
+    }
+
+    #[test]
+    fn rejects_bad_control_statements() {
+        let (wf, errors) = check(quote! {
+            a = A {};
+            a controls a;
+            a controls nope;
+            o = Output { name: "r", value: a.output };
+            a controls o;
+        });
+        assert!(wf.is_none());
+        let all = errors.join("\n");
+        for expected in [
+            "`a` cannot control itself",
+            "unknown node `nope`",
+            "`o` is an Output",
+        ] {
+            assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
+        }
+        let (_, errors) = check(quote! {
+            a = A {};
+            b = B {};
+            a controls b;
+            b controls a;
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("cycle: a → b → a; control edges"),
+            "{errors:?}"
+        );
+        let (_, errors) = check(quote! {
+            a = A { x: b.output };
+            b = B {};
+            a controls b;
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("cycle: a → b → a; a workflow's edges"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -16,16 +16,47 @@ pub(crate) struct Statement {
     pub(crate) fields: Vec<(Ident, Expr)>,
 }
 
+/// `controller controls controlled;`: a control edge.
+#[derive(Debug, Clone)]
+pub(crate) struct ControlStatement {
+    pub(crate) controller: Ident,
+    /// The `controls` keyword (where a cycle through this edge is reported).
+    pub(crate) keyword: Ident,
+    pub(crate) controlled: Ident,
+}
+
 /// A whole `workflow!` body, as written.
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) statements: Vec<Statement>,
+    pub(crate) controls: Vec<ControlStatement>,
+}
+
+/// Whether the input starts with `name controls name`.
+fn peek_control(input: ParseStream) -> bool {
+    let fork = input.fork();
+    fork.parse::<Ident>().is_ok()
+        && fork.parse::<Ident>().is_ok_and(|kw| kw == "controls")
+        && fork.peek(Ident)
 }
 
 impl Parse for Body {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut statements = Vec::new();
+        let mut controls = Vec::new();
         while !input.is_empty() {
+            if peek_control(input) {
+                controls.push(ControlStatement {
+                    controller: input.parse()?,
+                    keyword: input.parse()?,
+                    controlled: input.parse()?,
+                });
+                if input.is_empty() {
+                    break;
+                }
+                input.parse::<Token![;]>()?;
+                continue;
+            }
             let name = if input.peek(Ident) && input.peek2(Token![=]) {
                 let name: Ident = input.parse()?;
                 input.parse::<Token![=]>()?;
@@ -64,7 +95,10 @@ impl Parse for Body {
             }
             input.parse::<Token![;]>()?;
         }
-        Ok(Body { statements })
+        Ok(Body {
+            statements,
+            controls,
+        })
     }
 }
 
@@ -185,12 +219,34 @@ mod tests {
         })
         .unwrap();
         assert_eq!(body.statements.len(), 3);
+        assert!(body.controls.is_empty());
         assert_eq!(body.statements[0].name.as_ref().unwrap(), "a");
         assert!(body.statements[2].name.is_none());
         assert!(is_output_path(&body.statements[2].path));
         assert_eq!(
             string_literal(&body.statements[2].fields[0].1).unwrap(),
             "r"
+        );
+    }
+
+    #[test]
+    fn parses_control_statements_between_nodes() {
+        let body: Body = syn::parse2(quote! {
+            a = A { v: 1 };
+            a controls b;
+            b = B { t: 2 };
+            a controls c
+        })
+        .unwrap();
+        assert_eq!(body.statements.len(), 2);
+        let pairs: Vec<(String, String)> = body
+            .controls
+            .iter()
+            .map(|c| (c.controller.to_string(), c.controlled.to_string()))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![("a".into(), "b".into()), ("a".into(), "c".into())]
         );
     }
 

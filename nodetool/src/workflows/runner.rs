@@ -62,6 +62,14 @@ pub enum RunError {
     /// The run was cancelled.
     #[error("the run was cancelled")]
     Cancelled,
+    /// A `workflow!` output received a value its typed result cannot hold.
+    #[error("output `{name}`: {message}")]
+    InvalidOutput {
+        /// The output.
+        name: String,
+        /// Why the value does not fit.
+        message: String,
+    },
     /// A `workflow!` output received no value (its upstream sent nothing).
     #[error("output `{name}` received no value")]
     MissingOutput {

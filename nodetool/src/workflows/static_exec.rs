@@ -12,14 +12,14 @@
 //! gathered lists fire and inboxes close.
 
 use super::context::ProcessingContext;
-use super::graph::{GraphEdge, GraphNode};
+use super::graph::{Graph, GraphEdge, GraphNode};
 use super::inbox::NodeInbox;
 use super::io::{NodeInputs, Outputs};
 use super::messages::ProcessingMessage;
 use super::messages::{output_type_of, EdgeUpdate, JobUpdate, NodeUpdate, OutputUpdate};
 use super::node::{ExecutionMode, NodeError, NodeRole, NodeType};
 use super::registry::NodeRegistry;
-use super::runner::{RunError, DEFAULT_BUFFER_LIMIT};
+use super::runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
 use super::static_node::{OutputSink, StaticNode};
 use crate::__private::NodeFields;
 use crate::metadata::NodeValue;
@@ -145,6 +145,14 @@ impl RunState {
     /// Whether someone listens to the run's messages.
     pub fn listening(&self) -> bool {
         self.listening
+    }
+
+    /// Runs `graph` (the workflow, exported) on the dynamic runner with this run's context
+    /// and parameters: what a `workflow!` with control edges does.
+    pub async fn run_graph(self, graph: Graph) -> Result<RunResult, RunError> {
+        let runner = WorkflowRunner::from_graph(&graph)?;
+        let params = self.params.into_inner().unwrap_or_else(|p| p.into_inner());
+        runner.run(&self.ctx, params).await
     }
 
     /// `Err(Cancelled)` once the run is cancelled (stops streaming sources).
@@ -863,6 +871,29 @@ pub fn graph_edge(id: &str, source: &str, output: &str, target: &str, input: &st
     let mut edge = GraphEdge::new(source, output, target, input);
     edge.id = Some(id.to_owned());
     edge
+}
+
+/// A control edge of an exported graph, with its id.
+pub fn graph_control_edge(id: &str, source: &str, target: &str) -> GraphEdge {
+    let mut edge = GraphEdge::control(source, target);
+    edge.id = Some(id.to_owned());
+    edge
+}
+
+/// Output `name` of a dynamic run, as the type the typed result has for it.
+pub fn typed_output<T: NodeValue>(
+    result: &RunResult,
+    name: &str,
+    witness: PhantomData<T>,
+) -> Result<T, RunError> {
+    let _ = witness;
+    let value = result.get(name).ok_or_else(|| RunError::MissingOutput {
+        name: name.to_owned(),
+    })?;
+    T::from_value(value.clone()).map_err(|error| RunError::InvalidOutput {
+        name: name.to_owned(),
+        message: error.to_string(),
+    })
 }
 
 /// Boxes a node's firing: the future type of one node does not contain the next one's.
