@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 impl Graph {
     /// The graph as a Mermaid flowchart (left to right): one box per node, labelled with its
-    /// id and type, one arrow per edge, labelled `output → input`; control edges are dotted.
+    /// id and type, one arrow per edge, labelled `output → input`; control edges are dotted
+    /// and labelled `controls`.
     ///
     /// ```
     /// use nodetool::workflows::Graph;
@@ -34,16 +35,15 @@ impl Graph {
             let (Some(s), Some(t)) = (index(&edge.source), index(&edge.target)) else {
                 continue;
             };
-            let arrow = match edge.edge_type {
-                EdgeType::Control => "-.->",
-                EdgeType::Data => "-->",
+            let _ = match edge.edge_type {
+                EdgeType::Control => writeln!(out, "    n{s} -.->|\"controls\"| n{t}"),
+                EdgeType::Data => writeln!(
+                    out,
+                    "    n{s} -->|\"{} → {}\"| n{t}",
+                    escape(&edge.source_handle),
+                    escape(&edge.target_handle)
+                ),
             };
-            let _ = writeln!(
-                out,
-                "    n{s} {arrow}|\"{} → {}\"| n{t}",
-                escape(&edge.source_handle),
-                escape(&edge.target_handle)
-            );
         }
         out
     }
@@ -85,10 +85,7 @@ mod tests {
         assert!(chart.contains("n1[\"b<br/><small>B</small>\"]"), "{chart}");
         assert!(chart.contains("n0 -->|\"output → text\"| n1"), "{chart}");
         assert_eq!(chart.matches("-->").count(), 1, "{chart}");
-        assert!(
-            chart.contains("n0 -.->|\"out → __control__\"| n1"),
-            "{chart}"
-        );
+        assert!(chart.contains("n0 -.->|\"controls\"| n1"), "{chart}");
         assert!(!chart.contains("missing"), "{chart}");
     }
 }
