@@ -30,7 +30,7 @@ fn unknown_node_types_are_named() {
 }
 
 #[test]
-fn unknown_handles_list_what_exists() {
+fn runner_028_029_unknown_handles_list_what_exists() {
     let graph = Graph {
         nodes: vec![
             node("a", "nodetool.constant.Integer", json!({})),
@@ -86,7 +86,7 @@ fn cycles_name_their_nodes() {
 }
 
 #[test]
-fn required_inputs_need_a_value_or_an_edge() {
+fn runner_002_required_inputs_need_a_value_or_an_edge() {
     let graph = Graph {
         nodes: vec![node("n", "test.Needs", json!({}))],
         edges: vec![],
@@ -121,7 +121,7 @@ fn property_values_must_fit_their_type() {
 }
 
 #[test]
-fn several_edges_into_a_scalar_input_are_rejected() {
+fn runner_025_several_edges_into_a_scalar_input_are_rejected() {
     let graph = Graph {
         nodes: vec![
             node("x", "nodetool.constant.Float", json!({})),
@@ -141,7 +141,7 @@ fn several_edges_into_a_scalar_input_are_rejected() {
 }
 
 #[test]
-fn input_nodes_need_unique_names() {
+fn runner_011_012_input_nodes_need_unique_non_empty_names() {
     let graph = Graph {
         nodes: vec![
             node("i1", "nodetool.input.IntegerInput", json!({"name": "n"})),
@@ -161,7 +161,7 @@ fn input_nodes_need_unique_names() {
 }
 
 #[test]
-fn edges_to_missing_nodes_and_duplicate_ids_are_reported_together() {
+fn runner_026_027_edges_to_missing_nodes_and_duplicate_ids_are_reported_together() {
     let graph = Graph {
         nodes: vec![
             node("a", "lib.math.Add", json!({})),

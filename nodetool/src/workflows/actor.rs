@@ -131,10 +131,7 @@ impl NodeActor {
         let mut latest: Vec<Option<Value>> = vec![None; inputs.len()];
         while let Some((h, value)) = self.inbox.recv_any().await {
             if inputs[h].aggregate {
-                match value {
-                    Value::Array(items) => lists[h].extend(items),
-                    item => lists[h].push(item),
-                }
+                inputs[h].gather(&mut lists[h], value);
             } else {
                 latest[h] = Some(value);
             }
@@ -199,10 +196,7 @@ impl NodeActor {
                     Err(reason) => return Err(NodeError::MalformedControlEvent(reason)),
                 },
                 Some((h, value)) => match &mut lists[h] {
-                    Some(items) => match value {
-                        Value::Array(values) => items.extend(values),
-                        item => items.push(item),
-                    },
+                    Some(items) => inputs[h].gather(items, value),
                     None => {
                         self.node.set_input(h, value)?;
                         seen[h] = true;

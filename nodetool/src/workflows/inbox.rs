@@ -250,7 +250,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_handle_is_fifo_and_ends_after_its_source() {
+    async fn inbox_001_003_one_handle_is_fifo_and_ends_after_its_source() {
         let inbox = NodeInbox::new(&[1], 8);
         for i in 0..5 {
             inbox.put(0, json!(i)).await.unwrap();
@@ -264,7 +264,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn recv_any_keeps_arrival_order_across_handles() {
+    async fn inbox_002_004_recv_any_keeps_arrival_order_and_ends_with_every_handle() {
         let inbox = NodeInbox::new(&[1, 1, 1], 8);
         for (h, v) in [(0, "a1"), (1, "b1"), (0, "a2"), (2, "c1")] {
             inbox.put(h, json!(v)).await.unwrap();
@@ -286,7 +286,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_handle_with_two_sources_ends_after_both() {
+    async fn inbox_006_020_a_handle_with_two_sources_ends_after_both() {
         let inbox = Arc::new(NodeInbox::new(&[2], 8));
         inbox.source_done(0);
         assert!(inbox.is_open(0));
@@ -297,7 +297,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_ended_handle_does_not_wait_for_the_others() {
+    async fn inbox_005_an_ended_handle_does_not_wait_for_the_others() {
         let inbox = NodeInbox::new(&[1, 1], 8);
         inbox.source_done(0);
         assert_eq!(guard(inbox.recv(0)).await, None);
@@ -305,7 +305,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_handle_blocks_its_producer_until_a_pop() {
+    async fn inbox_010_011_013_a_full_handle_blocks_its_producer_until_a_pop() {
         let inbox = Arc::new(NodeInbox::new(&[1, 1], 2));
         inbox.put(0, json!(1)).await.unwrap();
         inbox.put(0, json!(2)).await.unwrap();
@@ -325,7 +325,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn closing_wakes_the_consumer_and_refuses_puts() {
+    async fn inbox_016_019_closing_wakes_the_consumer_and_refuses_puts() {
         let inbox = Arc::new(NodeInbox::new(&[1], 1));
         let consumer = {
             let inbox = Arc::clone(&inbox);
@@ -338,7 +338,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn closing_releases_a_blocked_producer() {
+    async fn inbox_016_closing_releases_a_blocked_producer() {
         let inbox = Arc::new(NodeInbox::new(&[1], 1));
         inbox.put(0, json!(1)).await.unwrap();
         let producer = {
@@ -351,8 +351,102 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_inbox_without_handles_ends_at_once() {
+    async fn inbox_015_an_inbox_without_handles_ends_at_once() {
         let inbox = NodeInbox::new(&[], 4);
         assert_eq!(guard(inbox.recv_any()).await, None);
+    }
+    #[tokio::test]
+    async fn inbox_007_009_a_late_producer_keeps_the_handle_open_and_buffers_drain_first() {
+        let inbox = Arc::new(NodeInbox::new(&[2], 8));
+        inbox.put(0, json!("a")).await.unwrap();
+        inbox.source_done(0); // producer A is done early
+        let producer_b = {
+            let inbox = Arc::clone(&inbox);
+            tokio::spawn(async move {
+                for i in 0..3 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    inbox.put(0, json!(i)).await.unwrap();
+                }
+                inbox.source_done(0);
+            })
+        };
+        let mut got = Vec::new();
+        while let Some(v) = guard(inbox.recv(0)).await {
+            got.push(v);
+        }
+        guard(producer_b).await.unwrap();
+        assert_eq!(got, vec![json!("a"), json!(0), json!(1), json!(2)]);
+    }
+
+    #[tokio::test]
+    async fn inbox_008_recv_any_ends_only_when_every_handle_has_ended() {
+        let inbox = Arc::new(NodeInbox::new(&[1, 1, 1], 8));
+        inbox.source_done(0);
+        inbox.source_done(1);
+        let consumer = {
+            let inbox = Arc::clone(&inbox);
+            tokio::spawn(async move { inbox.recv_any().await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!consumer.is_finished(), "handle 2 is still open");
+        inbox.source_done(2);
+        assert_eq!(guard(consumer).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn inbox_012_two_blocked_producers_both_deliver() {
+        let inbox = Arc::new(NodeInbox::new(&[2], 1));
+        inbox.put(0, json!(0)).await.unwrap();
+        let producers: Vec<_> = (1..=2)
+            .map(|i| {
+                let inbox = Arc::clone(&inbox);
+                tokio::spawn(async move { inbox.put(0, json!(i)).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(producers.iter().all(|p| !p.is_finished()));
+        let mut got = vec![guard(inbox.recv(0)).await.unwrap()];
+        got.push(guard(inbox.recv(0)).await.unwrap());
+        got.push(guard(inbox.recv(0)).await.unwrap());
+        for p in producers {
+            guard(p).await.unwrap().unwrap();
+        }
+        got.sort_by_key(|v| v.as_i64());
+        assert_eq!(got, vec![json!(0), json!(1), json!(2)]);
+    }
+
+    #[tokio::test]
+    async fn inbox_014_an_unbounded_inbox_never_blocks() {
+        let inbox = NodeInbox::new(&[1], usize::MAX);
+        for i in 0..10_000 {
+            guard(inbox.put(0, json!(i))).await.unwrap();
+        }
+        assert_eq!(inbox.try_recv(0), Some(json!(0)));
+    }
+
+    #[tokio::test]
+    async fn inbox_017_018_try_recv_any_takes_what_is_there_without_waiting() {
+        let inbox = NodeInbox::new(&[1, 1], 4);
+        assert_eq!(inbox.try_recv_any(), None);
+        inbox.put(1, json!("b")).await.unwrap();
+        inbox.put(0, json!("a")).await.unwrap();
+        assert_eq!(inbox.try_recv_any(), Some((1, json!("b"))));
+        assert_eq!(inbox.try_recv_any(), Some((0, json!("a"))));
+        assert_eq!(inbox.try_recv_any(), None);
+    }
+
+    #[tokio::test]
+    async fn recv_any_of_leaves_other_handles_buffered() {
+        let inbox = NodeInbox::new(&[1, 1], 4);
+        inbox.put(0, json!("a")).await.unwrap();
+        inbox.put(1, json!("b")).await.unwrap();
+        inbox.source_done(1);
+        assert_eq!(
+            guard(inbox.recv_any_of(|h| h == 1)).await,
+            Some((1, json!("b")))
+        );
+        assert_eq!(guard(inbox.recv_any_of(|h| h == 1)).await, None);
+        assert!(inbox.is_open(0));
+        assert_eq!(inbox.try_recv(0), Some(json!("a")));
     }
 }

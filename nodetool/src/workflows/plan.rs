@@ -179,6 +179,20 @@ pub(crate) struct PlannedInput {
     pub(crate) aggregate: bool,
     /// Whether some edge into it carries a stream (downstream of a streaming node).
     pub(crate) streaming: bool,
+    /// Whether its items are lists themselves (`list[list[T]]`): gathered as they are, never
+    /// spliced.
+    pub(crate) nested: bool,
+}
+
+impl PlannedInput {
+    /// Adds one arriving value to a gathered list: a list is spliced in (its items are the
+    /// input's items), unless the input's items are lists themselves.
+    pub(crate) fn gather(&self, items: &mut Vec<Value>, value: Value) {
+        match value {
+            Value::Array(values) if !self.nested => items.extend(values),
+            item => items.push(item),
+        }
+    }
 }
 
 /// One edge leaving a planned node's output.
@@ -245,6 +259,25 @@ impl WorkflowPlan {
     /// Ids of the nodes that will run, in graph order.
     pub fn node_ids(&self) -> impl Iterator<Item = &str> {
         self.nodes.iter().map(|n| &*n.id)
+    }
+
+    /// Whether input `handle` of node `node_id` receives a stream (some edge into it comes
+    /// from a streaming node or from downstream of one; control edges carry no streams).
+    /// `None` when the node or handle does not exist.
+    pub fn input_is_streaming(&self, node_id: &str, handle: &str) -> Option<bool> {
+        self.input(node_id, handle).map(|i| i.streaming)
+    }
+
+    /// Whether input `handle` of node `node_id` gathers its items into one list before the
+    /// node fires (a list input fed by several edges, or by single items).
+    pub fn input_is_gathered(&self, node_id: &str, handle: &str) -> Option<bool> {
+        self.input(node_id, handle).map(|i| i.aggregate)
+    }
+
+    fn input(&self, node_id: &str, handle: &str) -> Option<&PlannedInput> {
+        let node = self.nodes.iter().find(|n| &*n.id == node_id)?;
+        let index = node.input_names.iter().position(|n| n == handle)?;
+        node.inputs.get(index)
     }
 
     /// The parameter names of the graph's input nodes.
@@ -531,6 +564,11 @@ impl<'g> Planner<'g> {
                     });
                 }
                 input.aggregate = is_list && (input.sources > 1 || items_fed);
+                input.nested = prop
+                    .type_metadata
+                    .type_args
+                    .first()
+                    .is_some_and(|t| t.is_list());
                 let has_value = node.data.get(&prop.name).is_some_and(|v| !is_empty(v));
                 // A controlled node's controllers may set it: checked when it runs.
                 if prop.required && input.sources == 0 && !has_value && controls == 0 {
