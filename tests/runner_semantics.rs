@@ -471,7 +471,7 @@ async fn actor_009_on_any_fires_again_on_every_later_arrival() {
     // After the first firing, every item of `a` fires once more: the firings see a run of
     // consecutive `a` values ending at the last one, always with b and c.
     let fired = completed(&messages, "t");
-    assert!(fired >= 1 && fired <= 50, "{fired}");
+    assert!((1..=50).contains(&fired), "{fired}");
     let first = 50 - fired as i64;
     let expected: Vec<Value> = (first..50).map(|a| json!(format!("{a},2,3"))).collect();
     assert_eq!(seen, expected);
