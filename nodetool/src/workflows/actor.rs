@@ -164,6 +164,14 @@ impl NodeActor {
             inputs.iter().map(|i| i.aggregate.then(Vec::new)).collect();
         let mut queued: Vec<Option<ControlEvent>> = vec![None; plan.control_inputs];
         loop {
+            let controllers_done = queued
+                .iter()
+                .enumerate()
+                .all(|(k, e)| e.is_none() && !self.inbox.is_open(first_control + k));
+            if controllers_done {
+                // No event will come: whatever data is still on its way is not needed.
+                return Ok(());
+            }
             if self.round_is_ready(&is_data, &mut seen, &mut lists, &queued)? {
                 let round: Vec<ControlEvent> = queued.iter_mut().filter_map(Option::take).collect();
                 let mut runs = Vec::with_capacity(round.len());
@@ -174,8 +182,8 @@ impl NodeActor {
                     }
                 }
                 if runs.is_empty() {
-                    // Every controller has ended.
-                    return Ok(());
+                    // The last controller ended between the two checks: nothing to run.
+                    continue;
                 }
                 self.fire_controlled(merge_overrides(runs)).await?;
                 continue;
@@ -208,7 +216,7 @@ impl NodeActor {
 
     /// Whether a round of control events can run: every data handle has a value (list
     /// handles: have ended, and their lists are assigned now) and every controller has an
-    /// event queued or has ended. A round with no event at all ends the node.
+    /// event queued or has ended (and one has an event: checked by the caller first).
     fn round_is_ready(
         &mut self,
         is_data: &impl Fn(usize) -> bool,
