@@ -1,6 +1,7 @@
 //! The dynamic runner on the reference workloads of `../shared/peer/bench_runner.py`:
 //! a chain of N `lib.math.Add`, a fan-out/fan-in of width N, and K items streamed through
-//! three pass-through nodes. `cargo bench --bench runner`; figures are in BENCHMARKS.md.
+//! three pass-through nodes; plus K run events from a controller through a control edge.
+//! `cargo bench --bench runner`; figures are in BENCHMARKS.md.
 
 use common::{edge as edge_between, node};
 use divan::{AllocProfiler, Bencher};
@@ -87,6 +88,25 @@ pub fn stream(k: usize) -> (Graph, f64) {
     (g, k as f64)
 }
 
+/// trigger(k) controls add (run once per event) → count → out; the result is k.
+pub fn controlled(k: usize) -> (Graph, f64) {
+    let mut g = Graph::default();
+    g.nodes
+        .push(node("trigger", "test.Trigger", json!({"count": k})));
+    g.nodes.push(node("add", "lib.math.Add", json!({"a": 1.0})));
+    g.nodes.push(node("cnt", "test.Count", json!({})));
+    g.nodes.push(node(
+        "out",
+        "nodetool.output.Output",
+        json!({"name": "out"}),
+    ));
+    g.edges
+        .push(nodetool::workflows::GraphEdge::control("trigger", "add"));
+    g.edges.push(edge("add", "cnt", "value"));
+    g.edges.push(edge("cnt", "out", "value"));
+    (g, k as f64)
+}
+
 fn bench_graph(bencher: Bencher, (graph, expected): (Graph, f64), with_listener: bool) {
     let rt = common::bench_runtime();
     let runner = WorkflowRunner::from_graph(&graph).expect("valid bench graph");
@@ -135,4 +155,9 @@ fn chain_add_with_messages(bencher: Bencher, n: usize) {
 #[divan::bench(args = [1000, 100000], sample_count = 10)]
 fn stream3_with_messages(bencher: Bencher, k: usize) {
     bench_graph(bencher, stream(k), true);
+}
+
+#[divan::bench(args = [1000, 100000], sample_count = 10)]
+fn control_events(bencher: Bencher, k: usize) {
+    bench_graph(bencher, controlled(k), false);
 }

@@ -23,6 +23,8 @@ pub struct Controller {
     pub delay_ms: i64,
     #[input(default = false)]
     pub fail_after: bool,
+    #[input(default = 0)]
+    pub wait_ms: i64,
 }
 #[node]
 impl Controller {
@@ -31,6 +33,9 @@ impl Controller {
         _ctx: &ProcessingContext,
         mut out: Emitter<'_, String>,
     ) -> Result<()> {
+        if self.wait_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.wait_ms as u64)).await;
+        }
         for event in &self.events {
             match self.mode.as_str() {
                 "raw" => out.emit_to("__control__", event.clone()).await?,
@@ -843,4 +848,59 @@ async fn a_fast_controller_waits_for_a_slow_one_without_losing_events() {
     assert_eq!(runs[0], json!("0|0.5|s1"));
     assert_eq!(runs[1], json!("1|0.5|s2"));
     assert_eq!(runs[199], json!("199|0.5|normal"));
+}
+
+#[tokio::test]
+async fn a_controller_that_also_feeds_its_target_never_waits_on_it() {
+    // 200 events (more than an inbox buffers) before the data the target waits for.
+    let many: Vec<Value> = (0..200).map(|i| json!({"value": i as f64})).collect();
+    let graph = Graph {
+        nodes: vec![controller("c", Value::Array(many)), threshold("t")],
+        edges: vec![control("c", "t"), edge("c", "output", "t", "mode")],
+    };
+    let (_, messages) = run_ok(&graph).await;
+    let runs = executions(&messages, "t");
+    assert_eq!(runs.len(), 200);
+    assert_eq!(runs[199], json!("199|0.5|done"));
+}
+
+#[tokio::test]
+async fn an_override_of_a_property_without_value_is_undone() {
+    let graph = Graph {
+        nodes: vec![
+            controller("c", json!([{"text": "given"}, {}])),
+            node("n", "test.Needs", json!({})),
+        ],
+        edges: vec![control("c", "n")],
+    };
+    let (error, messages) = run_failing(&graph).await;
+    assert_eq!(executions(&messages, "n"), strings(&["given"]));
+    assert!(
+        matches!(&error, RunError::NodeFailed { error: NodeError::MissingInput { handle }, .. } if handle == "text"),
+        "the second event sets nothing: `text` must be missing again, got {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stop_event_ends_the_node_without_waiting_for_other_controllers() {
+    let stopper = node(
+        "a",
+        "test.Controller",
+        json!({"mode": "raw", "events": [
+            {"event_type": "run", "properties": {"mode": "a"}},
+            {"event_type": "stop"}
+        ]}),
+    );
+    let late = node(
+        "b",
+        "test.Controller",
+        json!({"events": [{"mode": "b"}], "wait_ms": 200}),
+    );
+    let graph = Graph {
+        nodes: vec![stopper, late, threshold("t")],
+        edges: vec![control("a", "t"), control("b", "t")],
+    };
+    let (_, messages) = run_ok(&graph).await;
+    // The round `a` + `b` never formed: the stop came first and ended `t` at once.
+    assert!(executions(&messages, "t").is_empty());
 }

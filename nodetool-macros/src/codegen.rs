@@ -379,6 +379,22 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                     }
                 }
 
+                #[allow(unused_variables)]
+                fn clear(
+                    node: &mut ::core::option::Option<Self>,
+                    pending: &mut #pending_ident,
+                    index: usize,
+                ) {
+                    // Back to pending inputs (every field is an input), then unset one.
+                    if let ::core::option::Option::Some(n) = node.take() {
+                        *pending = #pending_ident { #(#slots: ::core::option::Option::Some(n.#names),)* };
+                    }
+                    match index {
+                        #(#indices => pending.#slots = ::core::option::Option::None,)*
+                        _ => {}
+                    }
+                }
+
                 fn build(pending: &mut #pending_ident) -> ::core::result::Result<Self, #nt::workflows::NodeError> {
                     #(
                         if pending.#slots.is_none() {

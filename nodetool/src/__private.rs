@@ -65,6 +65,8 @@ pub trait NodeFields: Sized + Send + Sync + 'static {
     fn get(pending: &Self::Pending, index: usize) -> Option<Value>;
     /// Input `index`'s current value: from the struct if built, else from the pending inputs.
     fn current(node: Option<&Self>, pending: &Self::Pending, index: usize) -> Option<Value>;
+    /// Unsets input `index` (the struct, if built, goes back to pending inputs).
+    fn clear(node: &mut Option<Self>, pending: &mut Self::Pending, index: usize);
     /// The struct, once every input has a value.
     fn build(pending: &mut Self::Pending) -> Result<Self, NodeError>;
     /// Sets input `index` on the struct if built, else on the pending inputs.
@@ -139,6 +141,10 @@ impl<N: NodeBehaviour + NodeType> Node for Adapter<N> {
 
     fn get_input(&self, index: usize) -> Option<Value> {
         N::current(self.node.as_ref(), &self.pending, index)
+    }
+
+    fn clear_input(&mut self, index: usize) {
+        N::clear(&mut self.node, &mut self.pending, index);
     }
 
     fn process<'a>(

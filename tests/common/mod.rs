@@ -225,3 +225,20 @@ pub fn bench_runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("a tokio runtime")
 }
+
+/// Sends `count` run events, event `i` setting `b = i` (a controller for control edges).
+#[node(namespace = "test", streaming_output)]
+pub struct Trigger {
+    #[input(default = 0)]
+    pub count: i64,
+}
+#[node]
+impl Trigger {
+    async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, ()>) -> Result<()> {
+        for i in 0..self.count {
+            out.control(ControlEvent::run([("b", Value::from(i))]))
+                .await?;
+        }
+        Ok(())
+    }
+}

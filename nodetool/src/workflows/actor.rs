@@ -147,12 +147,14 @@ impl NodeActor {
         self.fire(batch).await
     }
 
-    /// A controlled node: it runs once per round of control events — the next event of each
-    /// controller, their overrides merged in control-edge order (later edges win) — and stops
-    /// when every controller has ended or one sends a stop event. Data inputs are kept as
-    /// properties: a round waits until every data handle has delivered its first value (list
-    /// inputs: all their items) or ended; later values replace earlier ones. A streaming-input
-    /// node reads its data itself, once per round.
+    /// A controlled node: it runs once per round of control events — the next run event of
+    /// each controller that has one, their overrides merged in control-edge order (later edges
+    /// win) — and ends when every controller has ended with nothing left to run, or at once
+    /// when one sends a stop event. Events are queued per controller as they arrive, so a
+    /// controller never waits on this node. Data inputs are kept as properties: a round waits
+    /// until every data handle has delivered its first value (list inputs: all their items) or
+    /// ended; later values replace earlier ones. A streaming-input node reads its data itself:
+    /// its first execution usually drains the streams, and later ones find them ended.
     async fn run_controlled(&mut self) -> Result<(), NodeError> {
         let plan = Arc::clone(&self.plan);
         let inputs = &plan.inputs;
@@ -162,40 +164,40 @@ impl NodeActor {
         let mut seen = vec![false; first_control];
         let mut lists: Vec<Option<Vec<Value>>> =
             inputs.iter().map(|i| i.aggregate.then(Vec::new)).collect();
-        let mut queued: Vec<Option<ControlEvent>> = vec![None; plan.control_inputs];
+        let mut queued: Vec<VecDeque<Map<String, Value>>> =
+            vec![VecDeque::new(); plan.control_inputs];
         loop {
             let controllers_done = queued
                 .iter()
                 .enumerate()
-                .all(|(k, e)| e.is_none() && !self.inbox.is_open(first_control + k));
+                .all(|(k, q)| q.is_empty() && !self.inbox.is_open(first_control + k));
             if controllers_done {
                 // No event will come: whatever data is still on its way is not needed.
                 return Ok(());
             }
             if self.round_is_ready(&is_data, &mut seen, &mut lists, &queued)? {
-                let round: Vec<ControlEvent> = queued.iter_mut().filter_map(Option::take).collect();
-                let mut runs = Vec::with_capacity(round.len());
-                for event in &round {
-                    match event {
-                        ControlEvent::Run { properties } => runs.push(properties),
-                        ControlEvent::Stop => return Ok(()),
-                    }
+                let round: Vec<Map<String, Value>> =
+                    queued.iter_mut().filter_map(VecDeque::pop_front).collect();
+                if !round.is_empty() {
+                    self.fire_controlled(merge_overrides(&round)).await?;
                 }
-                if runs.is_empty() {
-                    // The last controller ended between the two checks: nothing to run.
-                    continue;
-                }
-                self.fire_controlled(merge_overrides(runs)).await?;
                 continue;
             }
-            let wanted = |h: usize| {
-                is_data(h) || (h >= first_control && queued[h - first_control].is_none())
-            };
+            let wanted = |h: usize| is_data(h) || h >= first_control;
             match self.inbox.recv_any_of(wanted).await {
-                None if self.inbox.is_closed() => return Ok(()),
+                None if self.inbox.is_closed() => {
+                    return if self.ctx.is_cancelled() {
+                        Err(NodeError::Cancelled)
+                    } else {
+                        Ok(())
+                    };
+                }
                 None => {}
                 Some((h, value)) if h >= first_control => match parse_received(value) {
-                    Ok(Received::Event(event)) => queued[h - first_control] = Some(event),
+                    Ok(Received::Event(ControlEvent::Run { properties })) => {
+                        queued[h - first_control].push_back(properties);
+                    }
+                    Ok(Received::Event(ControlEvent::Stop)) => return Ok(()),
                     Ok(Received::Unknown(kind)) => tracing::warn!(
                         node_id = &*plan.id,
                         event_type = kind,
@@ -222,7 +224,7 @@ impl NodeActor {
         is_data: &impl Fn(usize) -> bool,
         seen: &mut [bool],
         lists: &mut [Option<Vec<Value>>],
-        queued: &[Option<ControlEvent>],
+        queued: &[VecDeque<Map<String, Value>>],
     ) -> Result<bool, NodeError> {
         let mut ready = true;
         for h in (0..seen.len()).filter(|&h| is_data(h)) {
@@ -243,7 +245,7 @@ impl NodeActor {
             && queued
                 .iter()
                 .enumerate()
-                .all(|(k, e)| e.is_some() || !self.inbox.is_open(first_control + k)))
+                .all(|(k, q)| !q.is_empty() || !self.inbox.is_open(first_control + k)))
     }
 
     /// One execution of a controlled node: `overrides` applied for it, then restored.
@@ -266,10 +268,20 @@ impl NodeActor {
             }
             Err(error) => Err(error),
         };
-        // Restored whatever happened; a value the node held before always fits again.
+        // Restored whatever happened: the value held before, or no value.
         for (index, previous) in saved.into_iter().rev() {
-            if let Some(previous) = previous {
-                let _ = self.node.set_input(index, previous);
+            match previous {
+                Some(previous) => {
+                    if let Err(error) = self.node.set_input(index, previous) {
+                        tracing::warn!(
+                            node_id = &*self.plan.id,
+                            property = &*self.plan.input_names[index],
+                            %error,
+                            "could not restore a property after a control event"
+                        );
+                    }
+                }
+                None => self.node.clear_input(index),
             }
         }
         result

@@ -2,8 +2,9 @@
 //! controls, as NodeTool's `nodetool.workflows.control_events` has them.
 //!
 //! A control edge (`edge_type: "control"`, target handle `__control__`) makes its target a
-//! *controlled* node: it runs once per [`ControlEvent::Run`] it receives, with the event's
-//! properties applied for that execution only and restored afterwards.
+//! *controlled* node: it runs once per round of [`ControlEvent::Run`]s — the next event of
+//! each of its controllers, merged in control-edge order (one controller: once per event) —
+//! with the events' properties applied for that execution only and restored afterwards.
 //!
 //! ```
 //! use nodetool::workflows::ControlEvent;
@@ -116,9 +117,7 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 /// Overrides merged in control-edge order: a later controller's value for a property wins.
-pub(crate) fn merge_overrides<'a>(
-    events: impl IntoIterator<Item = &'a Map<String, Value>>,
-) -> Map<String, Value> {
+pub(crate) fn merge_overrides(events: &[Map<String, Value>]) -> Map<String, Value> {
     let mut merged = Map::new();
     for properties in events {
         for (name, value) in properties {
@@ -182,7 +181,10 @@ mod tests {
     fn later_controllers_override_earlier_ones() {
         let a = json!({"x": 1, "y": 1});
         let b = json!({"y": 2});
-        let merged = merge_overrides([a.as_object().unwrap(), b.as_object().unwrap()]);
+        let merged = merge_overrides(&[
+            a.as_object().unwrap().clone(),
+            b.as_object().unwrap().clone(),
+        ]);
         assert_eq!(Value::Object(merged), json!({"x": 1, "y": 2}));
     }
 }

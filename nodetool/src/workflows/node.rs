@@ -138,8 +138,17 @@ pub trait Node: Send + Sync + 'static {
 
     /// Input `index`'s current value as JSON (`None` while it has none).
     ///
-    /// Control events read this to restore a property they override for one execution.
-    fn get_input(&self, index: usize) -> Option<Value>;
+    /// Control events read this to restore a property they override for one execution; the
+    /// default (no value) leaves an override in place after the execution.
+    fn get_input(&self, index: usize) -> Option<Value> {
+        let _ = index;
+        None
+    }
+
+    /// Unsets input `index`: what restoring a property that had no value means.
+    fn clear_input(&mut self, index: usize) {
+        let _ = index;
+    }
 
     /// Runs a buffered or streaming-output node once, with its current inputs, sending what it
     /// produces to `outputs`.
