@@ -2,7 +2,8 @@
 //! `nodetool` binary calls.
 //!
 //! `nodetool settings list [--group G] [--json]`, `nodetool settings get NAME [--source]`,
-//! `nodetool settings set NAME VALUE`, `nodetool secrets list|get|set|delete [--user U]`.
+//! `nodetool settings set NAME VALUE`, `nodetool secrets list|get|set|delete [--user U]`,
+//! `nodetool serve [--port P] [--host H]`.
 //! Errors go to stderr with a non-zero exit code.
 
 use anyhow::Context;
@@ -35,6 +36,16 @@ enum Command {
         user: String,
         #[command(subcommand)]
         command: SecretsCommand,
+    },
+    /// Serve the HTTP/WebSocket API (NodeTool's routes) until Ctrl-C or SIGTERM; running jobs
+    /// are then cancelled and recorded as such.
+    Serve {
+        /// The port.
+        #[arg(long, default_value_t = 7777)]
+        port: u16,
+        /// The address to bind (only this machine by default).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
     },
 }
 
@@ -136,6 +147,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
         Command::Secrets { user, command } => runtime()?.block_on(secrets(&user, command)),
+        Command::Serve { port, host } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(serve(std::net::SocketAddr::new(host, port))),
+    }
+}
+
+async fn serve(addr: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+    nodetool_std_nodes::link();
+    let env = Environment::load().context("loading the configuration")?;
+    let state = nodetool::api::AppState::from_env(&env).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    eprintln!("nodetool: serving on http://{local} (WebSocket: ws://{local}/ws)");
+    nodetool::api::serve(listener, state, shutdown_signal()).await?;
+    eprintln!("nodetool: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
     }
 }
 

@@ -117,3 +117,5 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "server")]
+pub mod api;

@@ -2,6 +2,7 @@
 //! the helpers NodeTool code uses to read secrets (environment first, then the database).
 
 use super::database::{Database, DbError};
+use super::now;
 use crate::config::Environment;
 use crate::security::{CryptoError, SecretCrypto};
 use sqlx::Row;
@@ -68,10 +69,6 @@ impl fmt::Debug for Secret {
 }
 
 const COLUMNS: &str = "id, user_id, key, encrypted_value, description, created_at, updated_at";
-
-fn now() -> String {
-    humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()
-}
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Secret, sqlx::Error> {
     Ok(Secret {

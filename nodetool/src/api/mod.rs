@@ -1,0 +1,243 @@
+//! The HTTP/WebSocket API server (feature `server`): NodeTool's routes over the database, so
+//! NodeTool clients can list nodes, save workflows, run them and watch their messages.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /health` | `"OK"` (no auth) |
+//! | `GET /openapi.json` | the OpenAPI document (no auth) |
+//! | `GET /api/nodes/metadata` | every registered node type's metadata |
+//! | `GET, POST /api/workflows` | the caller's workflows; save one |
+//! | `GET, PUT, DELETE /api/workflows/{id}` | one workflow |
+//! | `POST /api/workflows/{id}/run` | run it, wait, return its outputs |
+//! | `POST /api/jobs/run` | start a job (workflow id or graph); `?wait=true` waits |
+//! | `GET /api/jobs`, `GET /api/jobs/{id}` | the caller's jobs |
+//! | `POST /api/jobs/{id}/cancel`, `GET /api/jobs/running/all` | cancel; running jobs |
+//! | `GET /api/settings/secrets`, `GET, PUT, DELETE /api/settings/secrets/{key}` | secrets |
+//! | `GET /ws` | the WebSocket protocol (`run_job`, `cancel_job`, `get_status`) |
+//!
+//! Everything under `/api` and `/ws` is scoped to the caller ([`auth::Auth`]): another user's
+//! workflow, job or secret is a 404, never data. Errors are `{"detail": "…"}`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use nodetool::api::{serve, AppState};
+//! use nodetool::config::Environment;
+//! let state = AppState::from_env(&Environment::load()?).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:7777").await?;
+//! serve(listener, state, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod error;
+pub mod jobs;
+mod openapi;
+mod secrets;
+pub mod workflows;
+mod ws;
+
+pub use auth::{Auth, AuthConfigError, User, LOCAL_USER};
+pub use error::{ApiError, JsonBody};
+pub use jobs::{JobManager, RunJobRequest, StartedJob};
+pub use openapi::openapi_document;
+
+use crate::config::Environment;
+use crate::models::{Database, DbError};
+use crate::security::{MasterKeyManager, SecretCrypto};
+use crate::workflows::NodeRegistry;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+
+/// The largest request body accepted by default (16 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened.
+    #[error("opening the database: {0}")]
+    Db(#[from] DbError),
+    /// The auth provider is misconfigured.
+    #[error(transparent)]
+    Auth(#[from] AuthConfigError),
+    /// Binding or serving failed.
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What every request handler shares: the database, auth, the secrets' crypto and the jobs.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: Database,
+    auth: Auth,
+    crypto: Option<Arc<SecretCrypto>>,
+    jobs: Arc<JobManager>,
+    body_limit: usize,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("auth", &self.0.auth)
+            .field("secrets", &self.0.crypto.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state over `db`; `crypto` is `None` when no master key is available (the secrets
+    /// endpoints then answer 503 saying so).
+    pub fn new(db: Database, auth: Auth, crypto: Option<SecretCrypto>) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            auth,
+            crypto: crypto.map(Arc::new),
+            jobs: Arc::new(JobManager::default()),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }))
+    }
+
+    /// Sets the largest request body accepted (larger: 413).
+    pub fn with_body_limit(self, bytes: usize) -> Self {
+        let shared = &self.0;
+        Self(Arc::new(Inner {
+            db: shared.db.clone(),
+            auth: shared.auth.clone(),
+            crypto: shared.crypto.clone(),
+            jobs: Arc::clone(&shared.jobs),
+            body_limit: bytes,
+        }))
+    }
+
+    /// The database, auth provider and master key the environment configures. Without a
+    /// master key (`SECRETS_MASTER_KEY`, AWS, or the keychain), the server still starts.
+    pub async fn from_env(env: &Environment) -> Result<Self, ServerError> {
+        let auth = Auth::from_env(env)?;
+        let db = Database::from_env(env).await?;
+        let service = env.get_or("NODETOOL_KEYCHAIN_SERVICE", "nodetool");
+        let crypto = match MasterKeyManager::with_keychain_entry(service, "secrets_master_key")
+            .get(env)
+            .await
+        {
+            Ok(key) => Some(SecretCrypto::new(key.expose())),
+            Err(error) => {
+                tracing::warn!(%error, "no master key: the secrets endpoints are disabled");
+                None
+            }
+        };
+        Ok(Self::new(db, auth, crypto))
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.0.db
+    }
+
+    /// How requests are authenticated.
+    pub fn auth(&self) -> &Auth {
+        &self.0.auth
+    }
+
+    /// The running jobs.
+    pub fn jobs(&self) -> &Arc<JobManager> {
+        &self.0.jobs
+    }
+
+    /// The secrets' crypto, or 503 when there is no master key.
+    pub fn crypto(&self) -> Result<&SecretCrypto, ApiError> {
+        self.0.crypto.as_deref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "secrets need a master key: set SECRETS_MASTER_KEY (or configure AWS or the keychain) and restart",
+            )
+        })
+    }
+
+    /// Starts a job for `user_id` (see [`JobManager::start`]).
+    pub async fn start_job(
+        &self,
+        user_id: &str,
+        request: RunJobRequest,
+        listen: bool,
+    ) -> Result<StartedJob, ApiError> {
+        self.0
+            .jobs
+            .start(&self.0.db, user_id, request, listen)
+            .await
+    }
+}
+
+/// Every route, over `state` (bodies up to its limit, [`DEFAULT_BODY_LIMIT`] unless set).
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.0.body_limit;
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { Json(Value::String("OK".into())) }),
+        )
+        .route("/openapi.json", get(|| async { Json(openapi_document()) }))
+        .route("/api/nodes/metadata", get(node_metadata))
+        .route(
+            "/api/workflows",
+            get(workflows::list).post(workflows::create),
+        )
+        .route(
+            "/api/workflows/",
+            get(workflows::list).post(workflows::create),
+        )
+        .route(
+            "/api/workflows/{id}",
+            get(workflows::get)
+                .put(workflows::update)
+                .delete(workflows::delete),
+        )
+        .route("/api/workflows/{id}/run", post(workflows::run))
+        .route("/api/jobs", get(jobs::list_jobs))
+        .route("/api/jobs/", get(jobs::list_jobs))
+        .route("/api/jobs/run", post(jobs::run_job))
+        .route("/api/jobs/running/all", get(jobs::running_jobs))
+        .route("/api/jobs/{id}", get(jobs::get_job))
+        .route("/api/jobs/{id}/cancel", post(jobs::cancel_job))
+        .route("/api/settings/secrets", get(secrets::list))
+        .route(
+            "/api/settings/secrets/{key}",
+            get(secrets::get).put(secrets::put).delete(secrets::delete),
+        )
+        .route("/ws", get(ws::handler))
+        .fallback(|| async { ApiError::not_found("Route") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+async fn node_metadata(_user: User) -> Json<Value> {
+    Json(NodeRegistry::global().metadata_json())
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves; then stops accepting, cancels the
+/// running jobs and waits until each has recorded how it ended (none is left `running`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let app = router(state.clone());
+    let jobs = Arc::clone(state.jobs());
+    let db = state.db().clone();
+    // Jobs are cancelled as soon as shutdown begins, so open WebSockets watching them close.
+    let stopping = async move {
+        shutdown.await;
+        tracing::info!("shutting down: cancelling running jobs");
+        jobs.shutdown(&db).await;
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stopping)
+        .await?;
+    Ok(())
+}

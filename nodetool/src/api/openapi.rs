@@ -1,0 +1,145 @@
+//! The OpenAPI 3.1 document of the server's routes (served at `/openapi.json`).
+
+use serde_json::{json, Map, Value};
+
+fn detail_error(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+fn path_param(name: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
+}
+
+fn query_param(name: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema})
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn operation(summary: &str, parameters: Vec<Value>, request: Option<Value>, ok: Value) -> Value {
+    let mut op = Map::new();
+    op.insert("summary".into(), json!(summary));
+    if !parameters.is_empty() {
+        op.insert("parameters".into(), Value::Array(parameters));
+    }
+    if let Some(request) = request {
+        op.insert("requestBody".into(), request);
+    }
+    op.insert(
+        "responses".into(),
+        json!({
+            "200": ok,
+            "401": detail_error("missing or invalid bearer token"),
+            "404": detail_error("not found, or not the caller's"),
+            "422": detail_error("the request's content cannot be used"),
+        }),
+    );
+    Value::Object(op)
+}
+
+/// The document.
+pub fn openapi_document() -> Value {
+    let workflow = reference("Workflow");
+    let job = reference("Job");
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "nodetool", "version": env!("CARGO_PKG_VERSION")},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+                "Graph": {"type": "object", "properties": {
+                    "nodes": {"type": "array", "items": {"type": "object"}},
+                    "edges": {"type": "array", "items": {"type": "object"}}}},
+                "WorkflowRequest": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "access": {"enum": ["private", "public"]},
+                    "description": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
+                    "graph": reference("Graph")}},
+                "Workflow": {"type": "object", "required": ["id", "access", "created_at", "updated_at", "name", "description", "graph"],
+                    "properties": {"id": {"type": "string"}, "access": {"type": "string"},
+                    "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+                    "name": {"type": "string"}, "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}}, "graph": reference("Graph")}},
+                "RunJobRequest": {"type": "object", "properties": {
+                    "workflow_id": {"type": "string"}, "graph": reference("Graph"),
+                    "params": {"type": "object"}}},
+                "Job": {"type": "object", "required": ["id", "status", "workflow_id"], "properties": {
+                    "id": {"type": "string"}, "user_id": {"type": "string"}, "job_type": {"type": "string"},
+                    "status": {"enum": ["running", "completed", "failed", "cancelled"]},
+                    "workflow_id": {"type": "string"}, "started_at": {"type": ["string", "null"]},
+                    "finished_at": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]},
+                    "params": {"type": "object"}, "result": {}}},
+                "Secret": {"type": "object", "required": ["key", "is_configured"], "properties": {
+                    "key": {"type": "string"}, "description": {"type": ["string", "null"]},
+                    "is_configured": {"type": "boolean"}, "value": {"type": "string"}}}
+            }
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/health": {"get": {"summary": "Liveness", "security": [],
+                "responses": {"200": json_response("always \"OK\"", json!({"type": "string"}))}}},
+            "/api/nodes/metadata": {"get": operation("Every registered node type's metadata", vec![], None,
+                json_response("node metadata", json!({"type": "array", "items": {"type": "object"}})))},
+            "/api/workflows": {
+                "get": operation("The caller's workflows", vec![query_param("cursor", json!({"type": "string"})), query_param("limit", json!({"type": "integer", "minimum": 1, "maximum": 500}))], None,
+                    json_response("a page", json!({"type": "object", "properties": {"next": {"type": "string"}, "workflows": {"type": "array", "items": workflow}}}))),
+                "post": operation("Save a workflow", vec![], Some(body(reference("WorkflowRequest"))), json_response("the workflow", workflow.clone()))
+            },
+            "/api/workflows/{id}": {
+                "get": operation("One workflow", vec![path_param("id")], None, json_response("the workflow", workflow.clone())),
+                "put": operation("Replace a workflow", vec![path_param("id")], Some(body(reference("WorkflowRequest"))), json_response("the workflow", workflow.clone())),
+                "delete": operation("Delete a workflow", vec![path_param("id")], None, json_response("null", json!({"type": "null"})))
+            },
+            "/api/workflows/{id}/run": {
+                "post": operation("Run a workflow and wait for its outputs", vec![path_param("id")],
+                    Some(body(json!({"type": "object", "properties": {"params": {"type": "object"}}}))),
+                    json_response("output name → value", json!({"type": "object"})))
+            },
+            "/api/jobs": {"get": operation("The caller's jobs, newest first",
+                vec![query_param("workflow_id", json!({"type": "string"})), query_param("limit", json!({"type": "integer"})), query_param("start_key", json!({"type": "string"}))], None,
+                json_response("a page", json!({"type": "object", "properties": {"jobs": {"type": "array", "items": job}, "next_start_key": {"type": ["string", "null"]}}})))},
+            "/api/jobs/run": {"post": operation("Start a job (wait=true: return it once ended)",
+                vec![query_param("wait", json!({"type": "boolean"}))], Some(body(reference("RunJobRequest"))), json_response("the job", job.clone()))},
+            "/api/jobs/running/all": {"get": operation("The caller's running jobs", vec![], None, json_response("running jobs", json!({"type": "array", "items": {"type": "object"}})))},
+            "/api/jobs/{id}": {"get": operation("One job", vec![path_param("id")], None, json_response("the job", job.clone()))},
+            "/api/jobs/{id}/cancel": {"post": operation("Cancel a running job", vec![path_param("id")], None, json_response("what happened", json!({"type": "object"})))},
+            "/api/settings/secrets": {"get": operation("Declared and stored secrets (no values)", vec![], None,
+                json_response("secrets", json!({"type": "object", "properties": {"secrets": {"type": "array", "items": reference("Secret")}}})))},
+            "/api/settings/secrets/{key}": {
+                "get": operation("One secret (decrypt=true adds its value)", vec![path_param("key"), query_param("decrypt", json!({"type": "boolean"}))], None, json_response("the secret", reference("Secret"))),
+                "put": operation("Store a secret", vec![path_param("key")], Some(body(json!({"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}, "description": {"type": ["string", "null"]}}}))), json_response("the secret", reference("Secret"))),
+                "delete": operation("Delete a secret", vec![path_param("key")], None, json_response("done", json!({"type": "object"})))
+            },
+            "/ws": {"get": {"summary": "WebSocket: run_job, cancel_job, get_status; streams job messages", "responses": {"101": {"description": "switching protocols"}}}}
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_has_a_summary_and_responses() {
+        let doc = super::openapi_document();
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 12);
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                assert!(op["summary"].is_string(), "{method} {path}");
+                assert!(op["responses"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! `/ws`: NodeTool's WebSocket protocol for running workflows.
+//!
+//! Clients send `{"command": "run_job" | "cancel_job" | "get_status" | "set_mode", "data":
+//! {...}}` (and `{"type": "ping"}`); the server streams each job's messages (`job_update`,
+//! `node_update`, `edge_update`, `output_update`, …, each with `job_id`) in NodeTool's JSON.
+//! Text frames are JSON, binary frames MessagePack; replies use the encoding of the client's
+//! last frame (or the one `set_mode` chose). The token comes as `Authorization: Bearer` or
+//! `?api_key=`; a bad one closes the socket with code 1008.
+
+use super::auth::bearer_token;
+use super::jobs::RunJobRequest;
+use super::AppState;
+use crate::models::Job;
+use crate::workflows::messages::ProcessingMessage;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tokio::sync::mpsc;
+
+/// Query of `/ws`.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// The token, for clients that cannot set headers.
+    pub api_key: Option<String>,
+}
+
+/// `GET /ws`: upgrades to the workflow protocol.
+pub async fn handler(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+) -> Response {
+    let token = bearer_token(&headers)
+        .map(str::to_owned)
+        .or(query.api_key.filter(|k| !k.is_empty()));
+    let user = state.auth().user_for(token.as_deref());
+    let missing = token.is_none();
+    ws.on_upgrade(move |mut socket| async move {
+        match user {
+            Ok(user) => Session::new(state, user).run(socket).await,
+            Err(_) => {
+                let reason = if missing {
+                    "Missing authentication"
+                } else {
+                    "Invalid authentication"
+                };
+                let frame = CloseFrame {
+                    code: 1008,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+            }
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Text,
+    Binary,
+}
+
+struct Session {
+    state: AppState,
+    user: String,
+    mode: Mode,
+    /// This connection's jobs: job id → workflow id.
+    jobs: HashMap<String, String>,
+    out_tx: mpsc::Sender<Value>,
+    out_rx: mpsc::Receiver<Value>,
+}
+
+impl Session {
+    fn new(state: AppState, user: String) -> Self {
+        let (out_tx, out_rx) = mpsc::channel(256);
+        Self {
+            state,
+            user,
+            mode: Mode::Binary,
+            jobs: HashMap::new(),
+            out_tx,
+            out_rx,
+        }
+    }
+
+    async fn run(mut self, mut socket: WebSocket) {
+        loop {
+            tokio::select! {
+                incoming = socket.recv() => {
+                    let Some(Ok(message)) = incoming else { break };
+                    let reply = match message {
+                        Message::Text(text) => {
+                            self.mode = Mode::Text;
+                            match serde_json::from_str::<Value>(text.as_str()) {
+                                Ok(value) => self.handle(value).await,
+                                Err(e) => Some(invalid(format!("not JSON: {e}"))),
+                            }
+                        }
+                        Message::Binary(bytes) => {
+                            self.mode = Mode::Binary;
+                            match rmp_serde::from_slice::<Value>(&bytes) {
+                                Ok(value) => self.handle(value).await,
+                                Err(e) => Some(invalid(format!("not MessagePack: {e}"))),
+                            }
+                        }
+                        Message::Close(_) => break,
+                        Message::Ping(_) | Message::Pong(_) => None,
+                    };
+                    if let Some(reply) = reply {
+                        if self.send(&mut socket, &reply).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Some(message) = self.out_rx.recv() => {
+                    if let Some(id) = message.get("job_id").and_then(Value::as_str) {
+                        if is_final(&message) {
+                            self.jobs.remove(id);
+                        }
+                    }
+                    if self.send(&mut socket, &message).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send(&self, socket: &mut WebSocket, value: &Value) -> Result<(), axum::Error> {
+        let message = match self.mode {
+            Mode::Text => Message::Text(value.to_string().into()),
+            Mode::Binary => match rmp_serde::to_vec_named(value) {
+                Ok(bytes) => Message::Binary(bytes.into()),
+                Err(e) => Message::Text(invalid(format!("cannot encode: {e}")).to_string().into()),
+            },
+        };
+        socket.send(message).await
+    }
+
+    /// Carries out one client message; the reply, if any.
+    async fn handle(&mut self, message: Value) -> Option<Value> {
+        if message.get("type").and_then(Value::as_str) == Some("ping") {
+            let ts = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64());
+            return Some(json!({"type": "pong", "ts": ts}));
+        }
+        let Some(command) = message.get("command").and_then(Value::as_str) else {
+            return Some(invalid(
+                "All messages must include a 'command' field.".to_owned(),
+            ));
+        };
+        let data = message.get("data").cloned().unwrap_or(Value::Null);
+        Some(match command {
+            "run_job" => self.run_job(data).await,
+            "cancel_job" => self.cancel_job(&data),
+            "get_status" => self.get_status(&data).await,
+            "set_mode" => match data.get("mode").and_then(Value::as_str) {
+                Some("text") => {
+                    self.mode = Mode::Text;
+                    json!({"message": "Mode set to text"})
+                }
+                Some("binary") => {
+                    self.mode = Mode::Binary;
+                    json!({"message": "Mode set to binary"})
+                }
+                _ => json!({"error": "invalid_command", "details": "`mode` is `text` or `binary`"}),
+            },
+            other => json!({
+                "error": "invalid_command",
+                "details": format!("unknown command `{other}` (commands: run_job, cancel_job, get_status, set_mode)"),
+            }),
+        })
+    }
+
+    async fn run_job(&mut self, data: Value) -> Value {
+        let request: RunJobRequest = match serde_json::from_value(data) {
+            Ok(r) => r,
+            Err(e) => {
+                return json!({"error": "invalid_command", "details": format!("run_job: {e}")})
+            }
+        };
+        let started = match self
+            .state
+            .start_job(&self.user, request.clone(), true)
+            .await
+        {
+            Ok(started) => started,
+            Err(error) => {
+                let workflow_id = request.workflow_id.unwrap_or_default();
+                return json!({
+                    "type": "job_update",
+                    "status": "failed",
+                    "job_id": null,
+                    "workflow_id": workflow_id,
+                    "error": error.detail,
+                });
+            }
+        };
+        self.jobs
+            .insert(started.job_id.clone(), started.workflow_id.clone());
+        if let Some(mut messages) = started.messages {
+            let out = self.out_tx.clone();
+            let job_id = started.job_id.clone();
+            tokio::spawn(async move {
+                let mut connected = true;
+                while let Some(message) = messages.recv().await {
+                    // After a disconnect the run goes on: its messages are drained, unsent.
+                    if connected && out.send(tagged(&message, &job_id)).await.is_err() {
+                        connected = false;
+                    }
+                }
+            });
+        }
+        json!({
+            "message": "Job started",
+            "job_id": started.job_id,
+            "workflow_id": started.workflow_id,
+        })
+    }
+
+    fn cancel_job(&self, data: &Value) -> Value {
+        let Some(job_id) = data.get("job_id").and_then(Value::as_str) else {
+            return json!({"error": "job_id is required"});
+        };
+        match self.state.jobs().cancel(&self.user, job_id) {
+            Some(workflow_id) => json!({
+                "message": "Job cancellation requested",
+                "job_id": job_id,
+                "workflow_id": workflow_id,
+            }),
+            None => json!({"error": "Job not found or already completed", "job_id": job_id}),
+        }
+    }
+
+    async fn get_status(&self, data: &Value) -> Value {
+        let Some(job_id) = data.get("job_id").and_then(Value::as_str) else {
+            let active: Vec<Value> = self
+                .jobs
+                .iter()
+                .map(|(job_id, workflow_id)| {
+                    json!({"job_id": job_id, "workflow_id": workflow_id, "status": "running"})
+                })
+                .collect();
+            return json!({ "active_jobs": active });
+        };
+        match Job::find(self.state.db(), &self.user, job_id).await {
+            Ok(Some(job)) => json!({
+                "status": job.status,
+                "job_id": job.id,
+                "workflow_id": job.workflow_id,
+            }),
+            Ok(None) => json!({"status": "not_found", "job_id": job_id}),
+            Err(e) => json!({"error": e.to_string(), "job_id": job_id}),
+        }
+    }
+}
+
+/// A job's message as NodeTool sends it: its JSON with `job_id` added.
+fn tagged(message: &ProcessingMessage, job_id: &str) -> Value {
+    let mut value = serde_json::to_value(message).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        if map.get("job_id").is_none_or(Value::is_null) {
+            map.insert("job_id".into(), Value::String(job_id.to_owned()));
+        }
+    }
+    value
+}
+
+fn is_final(message: &Value) -> bool {
+    message.get("type").and_then(Value::as_str) == Some("job_update")
+        && matches!(
+            message.get("status").and_then(Value::as_str),
+            Some("completed" | "failed" | "cancelled")
+        )
+}
+
+fn invalid(message: String) -> Value {
+    json!({"error": "invalid_message", "message": message})
+}
