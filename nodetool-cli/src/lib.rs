@@ -3,8 +3,12 @@
 //!
 //! `nodetool settings list [--group G] [--json]`, `nodetool settings get NAME [--source]`,
 //! `nodetool settings set NAME VALUE`, `nodetool secrets list|get|set|delete [--user U]`,
+//! `nodetool run FILE [--param N=V]... [--json]`, `nodetool validate FILE`,
+//! `nodetool export FILE [--mermaid|--json]`, `nodetool nodes list|show TYPE`,
 //! `nodetool serve [--port P] [--host H]`.
 //! Errors go to stderr with a non-zero exit code.
+
+mod graph_commands;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -17,7 +21,7 @@ use std::process::ExitCode;
 
 /// nodetool: build and run AI workflows as node graphs.
 #[derive(Debug, Parser)]
-#[command(name = "nodetool", version, about)]
+#[command(name = "nodetool", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,6 +41,38 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Run a graph file (a bare graph or a saved workflow), showing each node's progress on
+    /// stderr, then print its outputs.
+    Run {
+        /// The graph file (NodeTool JSON).
+        file: std::path::PathBuf,
+        /// A parameter for an input node: NAME=VALUE (VALUE is JSON when it parses, else a
+        /// string). Repeatable.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Print the outputs as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a graph file against the registered node types; print every problem.
+    Validate {
+        /// The graph file.
+        file: std::path::PathBuf,
+    },
+    /// Print a graph file as a Mermaid flowchart (or as normalised JSON).
+    Export {
+        /// The graph file.
+        file: std::path::PathBuf,
+        /// A Mermaid flowchart (the default).
+        #[arg(long, conflicts_with = "json")]
+        mermaid: bool,
+        /// The graph as NodeTool JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The node types this build knows.
+    #[command(subcommand)]
+    Nodes(NodesCommand),
     /// Serve the HTTP/WebSocket API (NodeTool's routes) until Ctrl-C or SIGTERM; running jobs
     /// are then cancelled and recorded as such.
     Serve {
@@ -46,6 +82,27 @@ enum Command {
         /// The address to bind (only this machine by default).
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NodesCommand {
+    /// Every node type, with the first line of its description.
+    List {
+        /// Only this namespace (and the ones below it), e.g. `lib.math`.
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Their full metadata as JSON (NodeTool's `/api/nodes/metadata` shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// One node type's inputs and outputs.
+    Show {
+        /// The node type, e.g. `lib.math.Add`.
+        node_type: String,
+        /// Its metadata as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -137,16 +194,45 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", report(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once (many errors repeat their cause in
+/// their own message).
+fn report(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
         Command::Secrets { user, command } => runtime()?.block_on(secrets(&user, command)),
+        Command::Run { file, params, json } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(graph_commands::run(&file, &params, json)),
+        Command::Validate { file } => graph_commands::validate(&file),
+        Command::Export { file, json, .. } => graph_commands::export(&file, json),
+        Command::Nodes(NodesCommand::List { namespace, json }) => {
+            graph_commands::nodes_list(namespace.as_deref(), json)
+        }
+        Command::Nodes(NodesCommand::Show { node_type, json }) => {
+            graph_commands::nodes_show(&node_type, json)
+        }
         Command::Serve { port, host } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
