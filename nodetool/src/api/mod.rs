@@ -46,6 +46,7 @@ use crate::models::{Database, DbError};
 use crate::security::{MasterKeyManager, SecretCrypto};
 use crate::workflows::NodeRegistry;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -236,6 +237,13 @@ pub async fn serve(
         tracing::info!("shutting down: cancelling running jobs");
         jobs.shutdown(&db).await;
     };
+    // Messages are many small frames: without TCP_NODELAY, Nagle's algorithm and the client's
+    // delayed ACKs hold each burst for ~40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(stopping)
         .await?;
