@@ -142,9 +142,13 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = Database::sqlite(&dir.path().join("bench.sqlite3")).await.expect("db");
+        let db = Database::sqlite(&dir.path().join("bench.sqlite3"))
+            .await
+            .expect("db");
         let state = AppState::new(db, Auth::Local, None);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(serve(listener, state, std::future::pending()));
         let base = format!("http://{addr}");
@@ -160,7 +164,9 @@ fn main() {
         let workflow = created["id"].as_str().expect("id").to_owned();
         println!("| transport | clients | runs/s | p50 | p99 | max |\n|---|---|---|---|---|---|");
         for clients in [1, 8, 32] {
-            http_load(&base, &workflow, clients, time).await.print("HTTP run", clients);
+            http_load(&base, &workflow, clients, time)
+                .await
+                .print("HTTP run", clients);
         }
         for clients in [1, 8, 32] {
             ws_load(&format!("ws://{addr}/ws"), &workflow, clients, time)
