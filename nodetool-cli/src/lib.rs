@@ -245,38 +245,46 @@ async fn serve(addr: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     nodetool_std_nodes::link();
     let env = Environment::load().context("loading the configuration")?;
     let state = nodetool::api::AppState::from_env(&env).await?;
+    if !addr.ip().is_loopback() && !state.auth().requires_token() {
+        eprintln!(
+            "nodetool: warning: serving {addr} without authentication: anyone who can reach it \
+             can run workflows and read secrets (set AUTH_PROVIDER=static or supabase)"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
+    // Installed before the address is announced: a SIGTERM right after must stop us cleanly.
+    let shutdown = shutdown_signal()?;
     eprintln!("nodetool: serving on http://{local} (WebSocket: ws://{local}/ws)");
-    nodetool::api::serve(listener, state, shutdown_signal()).await?;
+    nodetool::api::serve(listener, state, shutdown).await?;
     eprintln!("nodetool: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Ctrl-C, or SIGTERM on Unix; the handlers are installed when this returns.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listening for SIGTERM")?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            result = ctrl_c => {
+                if result.is_err() {
+                    std::future::pending::<()>().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
+            _ = term => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -2,19 +2,20 @@
 //! list, get, cancel, running.
 
 use super::auth::User;
-use super::error::{ApiError, JsonBody};
+use super::error::{ApiError, JsonBody, QueryParams};
 use super::AppState;
 use crate::models::{Database, Job, Workflow};
 use crate::workflows::messages::ProcessingMessage;
 use crate::workflows::{
     CancellationToken, Graph, ProcessingContext, RunError, RunResult, WorkflowRunner,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::task::TaskTracker;
 
@@ -116,6 +117,9 @@ impl JobManager {
         request: RunJobRequest,
         listen: bool,
     ) -> Result<StartedJob, ApiError> {
+        // Held until the job's task is spawned: shutdown waits for starts in progress, and a
+        // job that starts after shutdown began starts cancelled (its token is a child).
+        let in_flight = self.tasks.token();
         if self.shutting_down.is_cancelled() {
             return Err(ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -125,9 +129,10 @@ impl JobManager {
         let (workflow_id, graph) = resolve(db, user_id, request.workflow_id, request.graph).await?;
         let runner = WorkflowRunner::from_graph(&graph)
             .map_err(|errors| ApiError::unprocessable(errors.to_string()))?;
+        check_params(&runner, &request.params)?;
         let job_id = uuid::Uuid::now_v7().to_string();
         let job = Job::start(db, &job_id, user_id, &workflow_id, &request.params).await?;
-        let cancel = CancellationToken::new();
+        let cancel = self.shutting_down.child_token();
         let builder = ProcessingContext::builder()
             .user_id(user_id)
             .job_id(&job_id)
@@ -154,10 +159,13 @@ impl JobManager {
         self.tasks.spawn(async move {
             let result = runner.run(&ctx, params).await;
             drop(ctx);
+            // No longer cancellable: a cancel from now on says so instead of "cancelled".
+            let job = manager.lock().remove(&id);
             record_end(&db, &id, &result).await;
-            manager.lock().remove(&id);
+            drop(job);
             let _ = done.send(result);
         });
+        drop(in_flight);
         Ok(StartedJob {
             job_id,
             workflow_id,
@@ -191,20 +199,45 @@ impl JobManager {
         self.lock().contains_key(job_id)
     }
 
-    /// Refuses new jobs, cancels the running ones and waits for them to record their end; any
-    /// job still `running` in the database afterwards is marked `cancelled`.
-    pub async fn shutdown(&self, db: &Database) {
+    /// Refuses new jobs, cancels the running ones and waits (up to `grace`) until each has
+    /// recorded how it ended; a job that has not by then is recorded `cancelled` here.
+    pub async fn shutdown(&self, db: &Database, grace: Duration) {
         self.shutting_down.cancel();
-        for job in self.lock().values() {
-            job.cancel.cancel();
-        }
         self.tasks.close();
-        self.tasks.wait().await;
-        if let Err(error) =
-            Job::finish_all_running(db, "cancelled", "the server shut down while the job ran").await
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
         {
-            tracing::error!(%error, "could not mark unfinished jobs at shutdown");
+            tracing::warn!(?grace, "jobs still running after the grace period");
         }
+        let left: Vec<String> = self.lock().drain().map(|(id, _)| id).collect();
+        for id in left {
+            let reason = "the server shut down while the job ran";
+            if let Err(error) = Job::finish(db, &id, "cancelled", Some(reason), None).await {
+                tracing::error!(job_id = %id, %error, "could not record a job at shutdown");
+            }
+        }
+    }
+
+    /// Cancelled when shutdown begins.
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.shutting_down
+    }
+}
+
+/// Every parameter names an input node of the graph (checked before a job is recorded).
+fn check_params(runner: &WorkflowRunner, params: &Map<String, Value>) -> Result<(), ApiError> {
+    let names: Vec<&str> = runner.plan().param_names().collect();
+    match params.keys().find(|k| !names.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(ApiError::unprocessable(format!(
+            "unknown parameter `{unknown}` (the graph's inputs: {})",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ))),
     }
 }
 
@@ -253,7 +286,7 @@ pub struct RunQuery {
 pub async fn run_job(
     State(state): State<AppState>,
     User(user): User,
-    Query(query): Query<RunQuery>,
+    QueryParams(query): QueryParams<RunQuery>,
     JsonBody(request): JsonBody<RunJobRequest>,
 ) -> Result<Json<JobResponse>, ApiError> {
     let started = state.start_job(&user, request, false).await?;
@@ -281,7 +314,7 @@ pub struct ListQuery {
 pub async fn list_jobs(
     State(state): State<AppState>,
     User(user): User,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (jobs, next) = Job::list(
         state.db(),

@@ -37,7 +37,7 @@ pub mod workflows;
 mod ws;
 
 pub use auth::{Auth, AuthConfigError, User, LOCAL_USER};
-pub use error::{ApiError, JsonBody};
+pub use error::{ApiError, JsonBody, QueryParams};
 pub use jobs::{JobManager, RunJobRequest, StartedJob};
 pub use openapi::openapi_document;
 
@@ -53,6 +53,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
 
 /// The largest request body accepted by default (16 MiB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -80,6 +82,7 @@ struct Inner {
     auth: Auth,
     crypto: Option<Arc<SecretCrypto>>,
     jobs: Arc<JobManager>,
+    sessions: TaskTracker,
     body_limit: usize,
 }
 
@@ -101,6 +104,7 @@ impl AppState {
             auth,
             crypto: crypto.map(Arc::new),
             jobs: Arc::new(JobManager::default()),
+            sessions: TaskTracker::new(),
             body_limit: DEFAULT_BODY_LIMIT,
         }))
     }
@@ -113,6 +117,7 @@ impl AppState {
             auth: shared.auth.clone(),
             crypto: shared.crypto.clone(),
             jobs: Arc::clone(&shared.jobs),
+            sessions: shared.sessions.clone(),
             body_limit: bytes,
         }))
     }
@@ -149,6 +154,16 @@ impl AppState {
     /// The running jobs.
     pub fn jobs(&self) -> &Arc<JobManager> {
         &self.0.jobs
+    }
+
+    /// The largest request body (and WebSocket message) accepted.
+    pub fn body_limit(&self) -> usize {
+        self.0.body_limit
+    }
+
+    /// Held by each open WebSocket session: [`serve`] waits for them at shutdown.
+    pub(crate) fn session_token(&self) -> TaskTrackerToken {
+        self.0.sessions.token()
     }
 
     /// The secrets' crypto, or 503 when there is no master key.
@@ -213,6 +228,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ws", get(ws::handler))
         .fallback(|| async { ApiError::not_found("Route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this route",
+            )
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
@@ -221,8 +242,13 @@ async fn node_metadata(_user: User) -> Json<Value> {
     Json(NodeRegistry::global().metadata_json())
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves; then stops accepting, cancels the
-/// running jobs and waits until each has recorded how it ended (none is left `running`).
+/// How long shutdown waits for cancelled jobs to record their end.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `state` on `listener` until `shutdown` resolves. Then: running jobs are cancelled
+/// and each records how it ended (after 30 s, one that has not is recorded `cancelled`), open
+/// WebSockets get their jobs' last messages and a close (1001), new connections are refused
+/// and requests in flight finish. No job of this server is left `running`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -231,11 +257,10 @@ pub async fn serve(
     let app = router(state.clone());
     let jobs = Arc::clone(state.jobs());
     let db = state.db().clone();
-    // Jobs are cancelled as soon as shutdown begins, so open WebSockets watching them close.
     let stopping = async move {
         shutdown.await;
         tracing::info!("shutting down: cancelling running jobs");
-        jobs.shutdown(&db).await;
+        jobs.shutdown(&db, SHUTDOWN_GRACE).await;
     };
     // Messages are many small frames: without TCP_NODELAY, Nagle's algorithm and the client's
     // delayed ACKs hold each burst for ~40 ms.
@@ -247,5 +272,13 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(stopping)
         .await?;
+    // WebSockets are upgraded connections: axum does not wait for them.
+    state.0.sessions.close();
+    if tokio::time::timeout(Duration::from_secs(10), state.0.sessions.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("WebSocket sessions still open after shutdown");
+    }
     Ok(())
 }

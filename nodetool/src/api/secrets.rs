@@ -2,11 +2,11 @@
 //! leave the server only with `?decrypt=true` on one key.
 
 use super::auth::User;
-use super::error::{ApiError, JsonBody};
+use super::error::{ApiError, JsonBody, QueryParams};
 use super::AppState;
 use crate::config::SettingsRegistry;
 use crate::models::Secret;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -59,7 +59,7 @@ pub async fn get(
     State(state): State<AppState>,
     User(user): User,
     Path(key): Path<String>,
-    Query(query): Query<GetQuery>,
+    QueryParams(query): QueryParams<GetQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let secret = Secret::find(state.db(), &user, &key)
         .await?

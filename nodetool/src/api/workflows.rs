@@ -2,13 +2,13 @@
 //! running one and waiting for its result.
 
 use super::auth::User;
-use super::error::{ApiError, JsonBody};
+use super::error::{ApiError, JsonBody, QueryParams};
 use super::jobs::RunJobRequest;
 use super::AppState;
 use crate::models::{Workflow, WorkflowFields};
 use crate::workflows::{Graph, RunError};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     User(user): User,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (workflows, next) = Workflow::list(
         state.db(),

@@ -8,17 +8,19 @@
 //! `?api_key=`; a bad one closes the socket with code 1008.
 
 use super::auth::bearer_token;
+use super::error::{ApiError, QueryParams};
 use super::jobs::RunJobRequest;
 use super::AppState;
 use crate::models::Job;
 use crate::workflows::messages::ProcessingMessage;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Query of `/ws`.
@@ -28,19 +30,37 @@ pub struct WsQuery {
     pub api_key: Option<String>,
 }
 
+/// How long one frame may take to reach a client before the session is closed (a client that
+/// stops reading must not hold up its jobs).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a session keeps forwarding its jobs' last messages once shutdown begins.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
+
 /// `GET /ws`: upgrades to the workflow protocol.
 pub async fn handler(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<WsQuery>,
-) -> Response {
+    QueryParams(query): QueryParams<WsQuery>,
+) -> Result<Response, ApiError> {
+    if !state.auth().requires_token() && !origin_is_local(&headers) {
+        // Browsers let any page open a WebSocket: without tokens, only local pages may.
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "WebSocket connections from other origins need a token (set AUTH_PROVIDER)",
+        ));
+    }
     let token = bearer_token(&headers)
         .map(str::to_owned)
         .or(query.api_key.filter(|k| !k.is_empty()));
     let user = state.auth().user_for(token.as_deref());
     let missing = token.is_none();
-    ws.on_upgrade(move |mut socket| async move {
+    let session = state.session_token();
+    let limit = state.body_limit();
+    let ws = ws.max_message_size(limit).max_frame_size(limit);
+    Ok(ws.on_upgrade(move |mut socket| async move {
+        let _session = session;
         match user {
             Ok(user) => Session::new(state, user).run(socket).await,
             Err(_) => {
@@ -56,7 +76,26 @@ pub async fn handler(
                 let _ = socket.send(Message::Close(Some(frame))).await;
             }
         }
-    })
+    }))
+}
+
+/// Whether the request has no `Origin` (not a browser) or one on this machine.
+fn origin_is_local(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +128,13 @@ impl Session {
     }
 
     async fn run(mut self, mut socket: WebSocket) {
+        let shutdown = self.state.jobs().shutdown_token().clone();
         loop {
             tokio::select! {
+                _ = shutdown.cancelled() => {
+                    self.close_for_shutdown(&mut socket).await;
+                    return;
+                }
                 incoming = socket.recv() => {
                     let Some(Ok(message)) = incoming else { break };
                     let reply = match message {
@@ -131,6 +175,32 @@ impl Session {
         }
     }
 
+    /// Forwards the last messages of this session's jobs (they are being cancelled), then
+    /// closes with 1001.
+    async fn close_for_shutdown(&mut self, socket: &mut WebSocket) {
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_FLUSH;
+        while !self.jobs.is_empty() {
+            match tokio::time::timeout_at(deadline, self.out_rx.recv()).await {
+                Ok(Some(message)) => {
+                    if let Some(id) = message.get("job_id").and_then(Value::as_str) {
+                        if is_final(&message) {
+                            self.jobs.remove(id);
+                        }
+                    }
+                    if self.send(socket, &message).await.is_err() {
+                        return;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let frame = CloseFrame {
+            code: 1001,
+            reason: Utf8Bytes::from_static("the server is shutting down"),
+        };
+        let _ = socket.send(Message::Close(Some(frame))).await;
+    }
+
     async fn send(&self, socket: &mut WebSocket, value: &Value) -> Result<(), axum::Error> {
         let message = match self.mode {
             Mode::Text => Message::Text(value.to_string().into()),
@@ -139,7 +209,10 @@ impl Session {
                 Err(e) => Message::Text(invalid(format!("cannot encode: {e}")).to_string().into()),
             },
         };
-        socket.send(message).await
+        match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+            Ok(sent) => sent,
+            Err(_) => Err(axum::Error::new("the client did not read for 30 s")),
+        }
     }
 
     /// Carries out one client message; the reply, if any.
@@ -185,14 +258,10 @@ impl Session {
                 return json!({"error": "invalid_command", "details": format!("run_job: {e}")})
             }
         };
-        let started = match self
-            .state
-            .start_job(&self.user, request.clone(), true)
-            .await
-        {
+        let workflow_id = request.workflow_id.clone().unwrap_or_default();
+        let started = match self.state.start_job(&self.user, request, true).await {
             Ok(started) => started,
             Err(error) => {
-                let workflow_id = request.workflow_id.unwrap_or_default();
                 return json!({
                     "type": "job_update",
                     "status": "failed",
@@ -207,13 +276,26 @@ impl Session {
         if let Some(mut messages) = started.messages {
             let out = self.out_tx.clone();
             let job_id = started.job_id.clone();
+            let recorded = started.outcome;
             tokio::spawn(async move {
                 let mut connected = true;
+                let mut last = None;
                 while let Some(message) = messages.recv().await {
+                    let message = tagged(&message, &job_id);
+                    if is_final(&message) {
+                        last = Some(message);
+                        continue;
+                    }
                     // After a disconnect the run goes on: its messages are drained, unsent.
-                    if connected && out.send(tagged(&message, &job_id)).await.is_err() {
+                    if connected && out.send(message).await.is_err() {
                         connected = false;
                     }
+                }
+                // The final `job_update` goes out once the job's end is recorded, so a
+                // `get_status` right after it sees the same status.
+                let _ = recorded.await;
+                if let (true, Some(last)) = (connected, last) {
+                    let _ = out.send(last).await;
                 }
             });
         }
@@ -256,7 +338,10 @@ impl Session {
                 "workflow_id": job.workflow_id,
             }),
             Ok(None) => json!({"status": "not_found", "job_id": job_id}),
-            Err(e) => json!({"error": e.to_string(), "job_id": job_id}),
+            Err(e) => {
+                tracing::error!(error = %e, job_id, "get_status failed");
+                json!({"error": "internal error (see the server log)", "job_id": job_id})
+            }
         }
     }
 }
@@ -282,4 +367,34 @@ fn is_final(message: &Value) -> bool {
 
 fn invalid(message: String) -> Value {
     json!({"error": "invalid_message", "message": message})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_origin(origin: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ORIGIN, origin.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_local_origins_pass_without_a_token() {
+        assert!(origin_is_local(&HeaderMap::new()));
+        for ok in [
+            "http://localhost:3000",
+            "http://127.0.0.1",
+            "http://[::1]:8080",
+        ] {
+            assert!(origin_is_local(&with_origin(ok)), "{ok}");
+        }
+        for bad in [
+            "https://evil.example",
+            "http://localhost.evil.example",
+            "null",
+        ] {
+            assert!(!origin_is_local(&with_origin(bad)), "{bad}");
+        }
+    }
 }

@@ -139,28 +139,6 @@ impl Job {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Marks every job still `running` as `status` with `error` (at shutdown, or at start-up
-    /// for jobs a previous process left behind); how many there were.
-    pub async fn finish_all_running(
-        db: &Database,
-        status: &str,
-        error: &str,
-    ) -> Result<u64, ModelError> {
-        let stamp = now();
-        let done = sqlx::query(
-            "UPDATE nodetool_jobs SET status = $1, error = $2, finished_at = $3, updated_at = $4 \
-             WHERE status = 'running'",
-        )
-        .bind(status)
-        .bind(error)
-        .bind(&stamp)
-        .bind(&stamp)
-        .execute(db.pool())
-        .await
-        .map_err(DbError::Sql)?;
-        Ok(done.rows_affected())
-    }
-
     /// `user_id`'s job `id` (`None` when it does not exist or is someone else's).
     pub async fn find(db: &Database, user_id: &str, id: &str) -> Result<Option<Job>, ModelError> {
         let sql = format!("SELECT {COLUMNS} FROM nodetool_jobs WHERE user_id = $1 AND id = $2");

@@ -172,7 +172,15 @@ impl WorkflowRunner {
     ) -> Result<RunResult, RunError> {
         let run_scope = Arc::new(RunScope::default());
         let ctx = ctx.for_run(Arc::clone(&run_scope));
-        let actors = self.build_actors(&ctx, params)?;
+        let actors = match self.build_actors(&ctx, params) {
+            Ok(actors) => actors,
+            Err(error) => {
+                // Listeners learn that the job ended, as for any other failure.
+                self.post_job(&ctx, "failed", None, Some(error.to_string()))
+                    .await;
+                return Err(error);
+            }
+        };
         self.post_job(&ctx, "running", None, None).await;
         let mut tasks = JoinSet::new();
         let inboxes: Vec<Arc<NodeInbox>> = actors.iter().map(|a| Arc::clone(&a.inbox)).collect();
