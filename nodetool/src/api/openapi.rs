@@ -18,7 +18,7 @@ fn body(schema: Value) -> Value {
 }
 
 fn path_param(name: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}})
 }
 
 fn query_param(name: &str, schema: Value) -> Value {
@@ -38,15 +38,20 @@ fn operation(summary: &str, parameters: Vec<Value>, request: Option<Value>, ok: 
     if let Some(request) = request {
         op.insert("requestBody".into(), request);
     }
-    op.insert(
-        "responses".into(),
-        json!({
-            "200": ok,
-            "401": detail_error("missing or invalid bearer token"),
-            "404": detail_error("not found, or not the caller's"),
-            "422": detail_error("the request's content cannot be used"),
-        }),
-    );
+    let mut responses = json!({
+        "200": ok,
+        "400": detail_error("a malformed query string or JSON body"),
+        "401": detail_error("missing or invalid bearer token"),
+        "404": detail_error("not found, or not the caller's"),
+        "422": detail_error("the request's content cannot be used"),
+        "500": detail_error("the server failed (or, for runs, a node failed)"),
+        "503": detail_error("the server is shutting down, or secrets have no master key"),
+    });
+    if op.contains_key("requestBody") {
+        responses["413"] = detail_error("the body is larger than the server accepts");
+        responses["415"] = detail_error("the body is not `application/json`");
+    }
+    op.insert("responses".into(), responses);
     Value::Object(op)
 }
 
@@ -62,8 +67,13 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
                 "Graph": {"type": "object", "properties": {
-                    "nodes": {"type": "array", "items": {"type": "object"}},
-                    "edges": {"type": "array", "items": {"type": "object"}}}},
+                    "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "type"], "properties": {
+                        "id": {"type": "string"}, "type": {"type": "string"}, "data": {"type": "object"},
+                        "parent_id": {"type": ["string", "null"]}, "sync_mode": {"enum": ["on_any", "zip_all"]}}}},
+                    "edges": {"type": "array", "items": {"type": "object", "required": ["source", "sourceHandle", "target", "targetHandle"], "properties": {
+                        "id": {"type": ["string", "null"]}, "source": {"type": "string"}, "sourceHandle": {"type": "string"},
+                        "target": {"type": "string"}, "targetHandle": {"type": "string"},
+                        "edge_type": {"enum": ["data", "control"]}}}}}},
                 "WorkflowRequest": {"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string"}, "access": {"enum": ["private", "public"]},
                     "description": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
@@ -109,7 +119,7 @@ pub fn openapi_document() -> Value {
                     json_response("output name → value", json!({"type": "object"})))
             },
             "/api/jobs": {"get": operation("The caller's jobs, newest first",
-                vec![query_param("workflow_id", json!({"type": "string"})), query_param("limit", json!({"type": "integer"})), query_param("start_key", json!({"type": "string"}))], None,
+                vec![query_param("workflow_id", json!({"type": "string"})), query_param("limit", json!({"type": "integer", "minimum": 1, "maximum": 500})), query_param("start_key", json!({"type": "string"}))], None,
                 json_response("a page", json!({"type": "object", "properties": {"jobs": {"type": "array", "items": job}, "next_start_key": {"type": ["string", "null"]}}})))},
             "/api/jobs/run": {"post": operation("Start a job (wait=true: return it once ended)",
                 vec![query_param("wait", json!({"type": "boolean"}))], Some(body(reference("RunJobRequest"))), json_response("the job", job.clone()))},
@@ -123,7 +133,8 @@ pub fn openapi_document() -> Value {
                 "put": operation("Store a secret", vec![path_param("key")], Some(body(json!({"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}, "description": {"type": ["string", "null"]}}}))), json_response("the secret", reference("Secret"))),
                 "delete": operation("Delete a secret", vec![path_param("key")], None, json_response("done", json!({"type": "object"})))
             },
-            "/ws": {"get": {"summary": "WebSocket: run_job, cancel_job, get_status; streams job messages", "responses": {"101": {"description": "switching protocols"}}}}
+            "/ws": {"get": {"summary": "WebSocket: run_job, cancel_job, get_status; streams job messages (token: bearer or ?api_key=)", "security": [],
+                "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a WebSocket upgrade"}, "403": detail_error("a page from another origin, without a token")}}}
         }
     })
 }

@@ -1,0 +1,75 @@
+//! Schemathesis (PyPI) against the server's own OpenAPI document: generated requests for every
+//! operation; no 5xx, only documented status codes and content types, responses that match
+//! their schemas, and no request accepted without a valid token. Runs the real binary
+//! (`nodetool serve`, static-token auth) in a temporary HOME. Needs `st` on PATH: `.ci/run`
+//! installs it and sets `NODETOOL_TEST_SCHEMATHESIS=1`; without it the test says it skips.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn the_openapi_document_matches_what_the_server_does() {
+    let required = std::env::var_os("NODETOOL_TEST_SCHEMATHESIS").is_some();
+    let available = Command::new("st")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            !required,
+            "NODETOOL_TEST_SCHEMATHESIS is set but `st` (schemathesis) is not on PATH"
+        );
+        eprintln!("skipped: schemathesis (`st`) is not installed (pip install schemathesis)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_nodetool"))
+        .args(["serve", "--port", "0"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("ENV", "development")
+        .env("AUTH_PROVIDER", "static")
+        .env("WORKER_AUTH_TOKEN", "schemathesis-token")
+        .env("SECRETS_MASTER_KEY", "schemathesis-master-key")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "serve exited early"
+        );
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let out = Command::new("st")
+        .args([
+            "run",
+            &format!("http://{addr}/openapi.json"),
+            "-H",
+            "Authorization: Bearer schemathesis-token",
+            "--phases",
+            "coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--exclude-path",
+            "/ws",
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth",
+            "--no-color",
+        ])
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found problems:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
