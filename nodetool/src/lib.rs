@@ -119,3 +119,5 @@ pub mod prelude {
 pub mod __private;
 #[cfg(feature = "server")]
 pub mod api;
+#[cfg(feature = "storage")]
+pub mod storage;

@@ -5,11 +5,13 @@
 //! assert_eq!(String::type_metadata(), TypeMetadata::new("str"));
 //! ```
 
+mod asset_ref;
 mod node_metadata;
 mod number;
 mod type_metadata;
 mod value;
 
+pub use asset_ref::{empty_ref, AssetRef, AudioRef, DocumentRef, ImageRef, TextRef, VideoRef};
 pub use node_metadata::{title_case, NodeMetadata, OutputSlot, Property};
 pub use number::Number;
 pub use type_metadata::TypeMetadata;

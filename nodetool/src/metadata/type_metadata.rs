@@ -87,13 +87,16 @@ impl TypeMetadata {
     /// convert both ways; a `union` source matches when any member does and a `union` target
     /// when the source matches any member; a single `T` may feed a `list[T]` (items are
     /// aggregated); lists and dicts compare their type arguments (a bare `list` or `dict`
-    /// matches any); enums need the same values. `optional` is ignored, as in NodeTool.
+    /// matches any); enums need the same values; every asset reference (`image`, `audio`, …)
+    /// fits an `asset`. `optional` is ignored, as in NodeTool.
     pub fn is_assignable_to(&self, target: &TypeMetadata) -> bool {
         if self.is_any() || target.is_any() {
             return true;
         }
         match (self.name.as_str(), target.name.as_str()) {
             ("int", "float") | ("float", "int") => return true,
+            // Every kind of asset reference is an asset.
+            ("image" | "audio" | "video" | "document" | "text" | "folder", "asset") => return true,
             ("union", _) => return self.type_args.iter().any(|t| t.is_assignable_to(target)),
             (_, "union") => return target.type_args.iter().any(|t| self.is_assignable_to(t)),
             (s, "list") if s != "list" => {

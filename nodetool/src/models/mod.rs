@@ -3,11 +3,13 @@
 //! `nodetool_jobs`, `nodetool_assets`, `nodetool_secrets`). Queries are checked at run time (no
 //! database is needed to compile) and every one is scoped by user id.
 
+pub mod asset;
 mod database;
 pub mod job;
 pub mod secret;
 pub mod workflow;
 
+pub use asset::Asset;
 pub use database::{Backend, Database, DbError};
 pub use job::Job;
 pub use secret::{

@@ -320,7 +320,7 @@ impl NodeActor {
         Ok((index, previous))
     }
 
-    /// Assigns `values` and runs the node once.
+    /// Assigns `values` and runs the node once (or sends its cached outputs).
     async fn fire(&mut self, values: Vec<(usize, Value)>) -> Result<(), NodeError> {
         let properties = self.ctx.has_listener().then(|| {
             values
@@ -331,7 +331,44 @@ impl NodeActor {
         for (index, value) in values {
             self.node.set_input(index, value)?;
         }
-        self.execute(properties).await
+        let Some(key) = self.cache_key() else {
+            return self.execute(properties).await;
+        };
+        let Some(cache) = self.ctx.cache().cloned() else {
+            return self.execute(properties).await;
+        };
+        if let Some(outputs) = cache.get(&key) {
+            for (name, value) in outputs {
+                self.outputs.send_named(&name, value).await?;
+            }
+            self.post_completed().await;
+            return Ok(());
+        }
+        self.outputs.start_capture();
+        let result = self.execute(properties).await;
+        let sent = self.outputs.take_capture();
+        if result.is_ok() {
+            cache.put(key, sent);
+        }
+        result
+    }
+
+    /// The cache key of this firing: for a cacheable buffered node with a cache in the
+    /// context and no streamed input (a stream's items are not a value to key on).
+    fn cache_key(&self) -> Option<String> {
+        let plan = &self.plan;
+        let cacheable = plan.descriptor.flags.cacheable
+            && plan.descriptor.mode == ExecutionMode::Buffered
+            && self.ctx.cache().is_some()
+            && plan.inputs.iter().all(|i| !i.streaming);
+        if !cacheable {
+            return None;
+        }
+        let mut properties = Map::new();
+        for (index, name) in plan.input_names.iter().enumerate() {
+            properties.insert(name.clone(), self.node.get_input(index)?);
+        }
+        Some(super::cache::NodeCache::key(&plan.node_type, &properties))
     }
 
     /// Runs the node once with its current properties (`properties`: what the `running`

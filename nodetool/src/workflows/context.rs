@@ -23,6 +23,9 @@ struct JobScope {
     cancel: CancellationToken,
     #[cfg(feature = "http")]
     http: reqwest::Client,
+    #[cfg(feature = "storage")]
+    storage: crate::storage::StorageScope,
+    cache: Option<Arc<super::cache::NodeCache>>,
 }
 
 /// The node a context was handed to.
@@ -77,9 +80,29 @@ pub struct ProcessingContextBuilder {
     cancel: Option<CancellationToken>,
     #[cfg(feature = "http")]
     http: Option<reqwest::Client>,
+    #[cfg(feature = "storage")]
+    storage: crate::storage::StorageScope,
+    cache: Option<Arc<super::cache::NodeCache>>,
 }
 
 impl ProcessingContextBuilder {
+    /// Reads and creates assets in `store` (as the run's user).
+    #[cfg(feature = "storage")]
+    pub fn assets(mut self, store: Arc<crate::storage::AssetStore>) -> Self {
+        self.storage.assets = Some(store);
+        self
+    }
+    /// Gives nodes `workspace` for their files.
+    #[cfg(feature = "storage")]
+    pub fn workspace(mut self, workspace: crate::storage::Workspace) -> Self {
+        self.storage.workspace = Some(workspace);
+        self
+    }
+    /// Caches the results of cacheable nodes in `cache` (shared across runs).
+    pub fn cache(mut self, cache: Arc<super::cache::NodeCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
     /// The user the run belongs to (default `"1"`, NodeTool's local user).
     pub fn user_id(mut self, id: impl Into<String>) -> Self {
         self.user_id = Some(id.into());
@@ -124,6 +147,9 @@ impl ProcessingContextBuilder {
                 cancel: self.cancel.unwrap_or_default(),
                 #[cfg(feature = "http")]
                 http: self.http.unwrap_or_default(),
+                #[cfg(feature = "storage")]
+                storage: self.storage,
+                cache: self.cache,
             }),
             run: None,
             node: None,
@@ -132,6 +158,16 @@ impl ProcessingContextBuilder {
 }
 
 impl ProcessingContext {
+    #[cfg(feature = "storage")]
+    pub(crate) fn storage_scope(&self) -> &crate::storage::StorageScope {
+        &self.job.storage
+    }
+
+    /// The node result cache of this run, if it has one.
+    pub fn cache(&self) -> Option<&Arc<super::cache::NodeCache>> {
+        self.job.cache.as_ref()
+    }
+
     /// Starts building a context.
     pub fn builder() -> ProcessingContextBuilder {
         ProcessingContextBuilder::default()

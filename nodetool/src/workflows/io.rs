@@ -91,6 +91,8 @@ pub struct NodeOutputs {
     last: Vec<Option<Value>>,
     ctx: ProcessingContext,
     track_last: bool,
+    /// While a cacheable node fires: every value it sends, to be cached.
+    capture: Option<Vec<(usize, Value)>>,
 }
 
 impl NodeOutputs {
@@ -108,7 +110,23 @@ impl NodeOutputs {
             control,
             ctx,
             track_last,
+            capture: None,
         }
+    }
+
+    /// Starts recording what is sent (for the node result cache).
+    pub(crate) fn start_capture(&mut self) {
+        self.capture = Some(Vec::new());
+    }
+
+    /// What was sent since [`Self::start_capture`], by output name.
+    pub(crate) fn take_capture(&mut self) -> Vec<(String, Value)> {
+        self.capture
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(i, v)| self.names.get(i).map(|n| (n.clone(), v)))
+            .collect()
     }
 
     /// The index of the output named `name`.
@@ -129,6 +147,9 @@ impl NodeOutputs {
             if let Some(slot) = self.last.get_mut(index) {
                 *slot = Some(value.clone());
             }
+        }
+        if let Some(capture) = &mut self.capture {
+            capture.push((index, value.clone()));
         }
         let Some((last, others)) = routes.split_last_mut() else {
             return Ok(());

@@ -14,6 +14,7 @@
 //! ```
 
 mod actor;
+mod cache;
 mod context;
 mod control;
 mod graph;
@@ -30,6 +31,7 @@ pub mod static_exec;
 mod static_node;
 mod static_workflow;
 
+pub use cache::{CachedOutputs, NodeCache};
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
 pub use control::{ControlEvent, CONTROL_HANDLE, LEGACY_CONTROL_OUTPUT};
 pub use graph::{

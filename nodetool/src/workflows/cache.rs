@@ -1,0 +1,251 @@
+//! [`NodeCache`]: results of cacheable nodes, keyed by node type and property values, kept in
+//! memory up to a size bound (least recently used first out), optionally saved to a file.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// One cached firing: the values sent on each output, in order.
+pub type CachedOutputs = Vec<(String, Value)>;
+
+#[derive(Debug, Default)]
+struct Lru {
+    entries: HashMap<String, Entry>,
+    /// Last use → key: the oldest first.
+    order: BTreeMap<u64, String>,
+    bytes: usize,
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    outputs: CachedOutputs,
+    size: usize,
+    used: u64,
+}
+
+/// A bounded cache of node results, shared by runs through the
+/// [`ProcessingContext`](super::ProcessingContext) (`builder().cache(…)`).
+///
+/// A node type marked `cacheable` whose inputs are all plain values (not streams) is looked
+/// up before it runs: on a hit its outputs are sent again and its code does not run.
+///
+/// ```
+/// use nodetool::workflows::NodeCache;
+/// use serde_json::json;
+/// let cache = NodeCache::new(1 << 20);
+/// let key = NodeCache::key("lib.math.Add", &json!({"a": 1, "b": 2}).as_object().unwrap());
+/// assert!(cache.get(&key).is_none());
+/// cache.put(key.clone(), vec![("output".into(), json!(3))]);
+/// assert_eq!(cache.get(&key).unwrap()[0].1, json!(3));
+/// ```
+#[derive(Debug)]
+pub struct NodeCache {
+    lru: Mutex<Lru>,
+    max_bytes: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    entries: Vec<(String, CachedOutputs)>,
+}
+
+impl NodeCache {
+    /// A cache holding at most about `max_bytes` of results (their JSON size).
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            lru: Mutex::new(Lru::default()),
+            max_bytes,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Lru> {
+        self.lru.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The key of a firing: the node type and its property values (objects' keys sorted, so
+    /// equal values give equal keys).
+    pub fn key(node_type: &str, properties: &Map<String, Value>) -> String {
+        format!("{node_type}:{}", Value::Object(properties.clone()))
+    }
+
+    /// The outputs cached under `key`, marking them recently used.
+    pub fn get(&self, key: &str) -> Option<CachedOutputs> {
+        let mut lru = self.lock();
+        lru.clock += 1;
+        let now = lru.clock;
+        let Some(entry) = lru.entries.get_mut(key) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        let before = std::mem::replace(&mut entry.used, now);
+        let outputs = entry.outputs.clone();
+        lru.order.remove(&before);
+        lru.order.insert(now, key.to_owned());
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(outputs)
+    }
+
+    /// Caches `outputs` under `key`, dropping the least recently used entries beyond the
+    /// bound (an entry larger than the whole bound is not kept).
+    pub fn put(&self, key: String, outputs: CachedOutputs) {
+        let size = key.len()
+            + outputs
+                .iter()
+                .map(|(name, value)| name.len() + value.to_string().len())
+                .sum::<usize>();
+        if size > self.max_bytes {
+            return;
+        }
+        let mut lru = self.lock();
+        if let Some(old) = lru.entries.remove(&key) {
+            lru.order.remove(&old.used);
+            lru.bytes -= old.size;
+        }
+        while lru.bytes + size > self.max_bytes {
+            let Some((_, oldest)) = lru.order.pop_first() else {
+                break;
+            };
+            if let Some(gone) = lru.entries.remove(&oldest) {
+                lru.bytes -= gone.size;
+            }
+        }
+        lru.clock += 1;
+        let now = lru.clock;
+        lru.order.insert(now, key.clone());
+        lru.bytes += size;
+        lru.entries.insert(
+            key,
+            Entry {
+                outputs,
+                size,
+                used: now,
+            },
+        );
+    }
+
+    /// How many entries are cached.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// About how many bytes the entries take.
+    pub fn size_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// (hits, misses) since the cache was made.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Writes every entry to `path` as JSON (oldest first), atomically.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let saved = {
+            let lru = self.lock();
+            Saved {
+                entries: lru
+                    .order
+                    .values()
+                    .filter_map(|k| lru.entries.get(k).map(|e| (k.clone(), e.outputs.clone())))
+                    .collect(),
+            }
+        };
+        let text = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(tmp, path)
+    }
+
+    /// A cache bounded by `max_bytes` holding what [`NodeCache::save`] wrote to `path` (a
+    /// missing file is an empty cache).
+    pub fn load(path: &Path, max_bytes: usize) -> std::io::Result<Self> {
+        let cache = Self::new(max_bytes);
+        let text = match std::fs::read(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(cache),
+            Err(e) => return Err(e),
+        };
+        let saved: Saved = serde_json::from_slice(&text).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+        for (key, outputs) in saved.entries {
+            cache.put(key, outputs);
+        }
+        Ok(cache)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn out(v: Value) -> CachedOutputs {
+        vec![("output".into(), v)]
+    }
+
+    #[test]
+    fn keys_do_not_depend_on_property_order() {
+        let a = json!({"x": 1, "y": {"b": 2, "a": 1}});
+        let b = json!({"y": {"a": 1, "b": 2}, "x": 1});
+        assert_eq!(
+            NodeCache::key("t", a.as_object().unwrap()),
+            NodeCache::key("t", b.as_object().unwrap())
+        );
+        assert_ne!(
+            NodeCache::key("t", a.as_object().unwrap()),
+            NodeCache::key("u", a.as_object().unwrap())
+        );
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first() {
+        let cache = NodeCache::new(50);
+        cache.put("a".into(), out(json!("1234567890")));
+        cache.put("b".into(), out(json!("1234567890")));
+        assert!(cache.get("a").is_some()); // a is now the most recent
+        cache.put("c".into(), out(json!("1234567890")));
+        assert!(cache.get("b").is_none(), "b was the least recently used");
+        assert!(cache.get("a").is_some() && cache.get("c").is_some());
+        assert!(cache.size_bytes() <= 50);
+        cache.put("huge".into(), out(json!("x".repeat(100))));
+        assert!(
+            cache.get("huge").is_none(),
+            "larger than the bound: not kept"
+        );
+        assert_eq!(cache.stats().1, 2);
+    }
+
+    #[test]
+    fn a_saved_cache_loads_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let cache = NodeCache::new(1 << 20);
+        cache.put("k".into(), out(json!({"v": [1, 2]})));
+        cache.save(&path).unwrap();
+        let loaded = NodeCache::load(&path, 1 << 20).unwrap();
+        assert_eq!(loaded.get("k"), Some(out(json!({"v": [1, 2]}))));
+        assert!(NodeCache::load(&dir.path().join("none.json"), 10)
+            .unwrap()
+            .is_empty());
+    }
+}
