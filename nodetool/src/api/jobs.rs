@@ -5,9 +5,10 @@ use super::auth::User;
 use super::error::{ApiError, JsonBody, QueryParams};
 use super::AppState;
 use crate::models::{Database, Job, Workflow};
+use crate::storage::AssetStore;
 use crate::workflows::messages::ProcessingMessage;
 use crate::workflows::{
-    CancellationToken, Graph, ProcessingContext, RunError, RunResult, WorkflowRunner,
+    CancellationToken, Graph, NodeCache, ProcessingContext, RunError, RunResult, WorkflowRunner,
 };
 use axum::extract::{Path, State};
 use axum::Json;
@@ -89,6 +90,8 @@ pub struct JobManager {
     running: Mutex<HashMap<String, RunningJob>>,
     tasks: TaskTracker,
     shutting_down: CancellationToken,
+    assets: Option<Arc<AssetStore>>,
+    cache: Option<Arc<NodeCache>>,
 }
 
 /// A job that has started.
@@ -104,6 +107,15 @@ pub struct StartedJob {
 }
 
 impl JobManager {
+    /// A manager whose jobs read and create assets in `assets` and share `cache`.
+    pub fn new(assets: Option<Arc<AssetStore>>, cache: Option<Arc<NodeCache>>) -> Self {
+        Self {
+            assets,
+            cache,
+            ..Self::default()
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, RunningJob>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -133,11 +145,17 @@ impl JobManager {
         let job_id = uuid::Uuid::now_v7().to_string();
         let job = Job::start(db, &job_id, user_id, &workflow_id, &request.params).await?;
         let cancel = self.shutting_down.child_token();
-        let builder = ProcessingContext::builder()
+        let mut builder = ProcessingContext::builder()
             .user_id(user_id)
             .job_id(&job_id)
             .workflow_id(&workflow_id)
             .cancellation(cancel.clone());
+        if let Some(assets) = &self.assets {
+            builder = builder.assets(Arc::clone(assets));
+        }
+        if let Some(cache) = &self.cache {
+            builder = builder.cache(Arc::clone(cache));
+        }
         let (ctx, messages) = if listen {
             let (tx, rx) = mpsc::channel(256);
             (builder.messages(tx).build(), Some(rx))

@@ -44,7 +44,8 @@ pub use openapi::openapi_document;
 use crate::config::Environment;
 use crate::models::{Database, DbError};
 use crate::security::{MasterKeyManager, SecretCrypto};
-use crate::workflows::NodeRegistry;
+use crate::storage::{AssetStore, Storage};
+use crate::workflows::{NodeCache, NodeRegistry};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -59,6 +60,9 @@ use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
 /// The largest request body accepted by default (16 MiB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The size of the node result cache jobs share (64 MiB).
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -68,6 +72,9 @@ pub enum ServerError {
     /// The auth provider is misconfigured.
     #[error(transparent)]
     Auth(#[from] AuthConfigError),
+    /// The asset storage could not be set up.
+    #[error("asset storage: {0}")]
+    Storage(String),
     /// Binding or serving failed.
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
@@ -97,15 +104,36 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// A state over `db`; `crypto` is `None` when no master key is available (the secrets
-    /// endpoints then answer 503 saying so).
+    /// endpoints then answer 503 saying so). Jobs get assets in memory and a 64 MiB result
+    /// cache; [`AppState::with_assets`] sets real storage.
     pub fn new(db: Database, auth: Auth, crypto: Option<SecretCrypto>) -> Self {
+        let assets = AssetStore::new(db.clone(), Storage::memory());
         Self(Arc::new(Inner {
+            jobs: Arc::new(JobManager::new(
+                Some(Arc::new(assets)),
+                Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
+            )),
             db,
             auth,
             crypto: crypto.map(Arc::new),
-            jobs: Arc::new(JobManager::default()),
             sessions: TaskTracker::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+        }))
+    }
+
+    /// Jobs read and create assets in `store` (call before serving: running jobs keep theirs).
+    pub fn with_assets(self, store: AssetStore) -> Self {
+        let shared = &self.0;
+        Self(Arc::new(Inner {
+            db: shared.db.clone(),
+            auth: shared.auth.clone(),
+            crypto: shared.crypto.clone(),
+            jobs: Arc::new(JobManager::new(
+                Some(Arc::new(store)),
+                Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
+            )),
+            sessions: shared.sessions.clone(),
+            body_limit: shared.body_limit,
         }))
     }
 
@@ -138,7 +166,9 @@ impl AppState {
                 None
             }
         };
-        Ok(Self::new(db, auth, crypto))
+        let storage = Storage::from_env(env).map_err(|e| ServerError::Storage(e.to_string()))?;
+        let assets = AssetStore::new(db.clone(), storage);
+        Ok(Self::new(db, auth, crypto).with_assets(assets))
     }
 
     /// The database.
