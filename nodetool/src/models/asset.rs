@@ -102,14 +102,7 @@ impl Asset {
 
     /// `user_id`'s asset `id` (`None` when it does not exist or is someone else's).
     pub async fn find(db: &Database, user_id: &str, id: &str) -> Result<Option<Asset>, ModelError> {
-        let sql = format!("SELECT {COLUMNS} FROM nodetool_assets WHERE user_id = $1 AND id = $2");
-        let row = sqlx::query(&sql)
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(DbError::Sql)?;
-        row.as_ref().map(from_row).transpose()
+        super::find_owned(db, "nodetool_assets", COLUMNS, user_id, id, from_row).await
     }
 
     /// `user_id`'s assets in folder `parent_id` (`None`: at the top), oldest first.
@@ -135,12 +128,6 @@ impl Asset {
 
     /// Deletes `user_id`'s asset record `id`; whether there was one.
     pub async fn delete(db: &Database, user_id: &str, id: &str) -> Result<bool, ModelError> {
-        let done = sqlx::query("DELETE FROM nodetool_assets WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(id)
-            .execute(db.pool())
-            .await
-            .map_err(DbError::Sql)?;
-        Ok(done.rows_affected() > 0)
+        super::delete_owned(db, "nodetool_assets", user_id, id).await
     }
 }

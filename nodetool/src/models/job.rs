@@ -141,14 +141,7 @@ impl Job {
 
     /// `user_id`'s job `id` (`None` when it does not exist or is someone else's).
     pub async fn find(db: &Database, user_id: &str, id: &str) -> Result<Option<Job>, ModelError> {
-        let sql = format!("SELECT {COLUMNS} FROM nodetool_jobs WHERE user_id = $1 AND id = $2");
-        let row = sqlx::query(&sql)
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(DbError::Sql)?;
-        row.as_ref().map(from_row).transpose()
+        super::find_owned(db, "nodetool_jobs", COLUMNS, user_id, id, from_row).await
     }
 
     /// A page of `user_id`'s jobs, newest first, before `cursor` (an id), optionally of one
@@ -173,11 +166,6 @@ impl Job {
             .fetch_all(db.pool())
             .await
             .map_err(DbError::Sql)?;
-        let mut jobs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        let next = (jobs.len() > limit).then(|| {
-            jobs.truncate(limit);
-            jobs.last().map(|j| j.id.clone())
-        });
-        Ok((jobs, next.flatten()))
+        super::page(&rows, limit, from_row, |j: &Job| &j.id)
     }
 }

@@ -53,3 +53,56 @@ pub const MAX_PAGE: usize = 500;
 pub(crate) fn page_limit(limit: usize) -> usize {
     limit.clamp(1, MAX_PAGE)
 }
+
+/// The row of `table` with id `id` owned by `user_id`, read by `from_row`.
+pub(crate) async fn find_owned<T>(
+    db: &Database,
+    table: &str,
+    columns: &str,
+    user_id: &str,
+    id: &str,
+    from_row: fn(&sqlx::any::AnyRow) -> Result<T, ModelError>,
+) -> Result<Option<T>, ModelError> {
+    let sql = format!("SELECT {columns} FROM {table} WHERE user_id = $1 AND id = $2");
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(DbError::Sql)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Deletes the row of `table` with id `id` owned by `user_id`; whether there was one.
+pub(crate) async fn delete_owned(
+    db: &Database,
+    table: &str,
+    user_id: &str,
+    id: &str,
+) -> Result<bool, ModelError> {
+    let sql = format!("DELETE FROM {table} WHERE user_id = $1 AND id = $2");
+    let done = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(id)
+        .execute(db.pool())
+        .await
+        .map_err(DbError::Sql)?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A page from rows fetched with `LIMIT limit + 1`: at most `limit` items, and the id of the
+/// last one when more follow (the next page's cursor).
+pub(crate) fn page<T>(
+    rows: &[sqlx::any::AnyRow],
+    limit: usize,
+    from_row: fn(&sqlx::any::AnyRow) -> Result<T, ModelError>,
+    id: fn(&T) -> &str,
+) -> Result<(Vec<T>, Option<String>), ModelError> {
+    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = more
+        .then(|| items.last().map(|i| id(i).to_owned()))
+        .flatten();
+    Ok((items, next))
+}

@@ -119,15 +119,7 @@ impl Workflow {
         user_id: &str,
         id: &str,
     ) -> Result<Option<Workflow>, ModelError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM nodetool_workflows WHERE user_id = $1 AND id = $2");
-        let row = sqlx::query(&sql)
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(DbError::Sql)?;
-        row.as_ref().map(from_row).transpose()
+        super::find_owned(db, "nodetool_workflows", COLUMNS, user_id, id, from_row).await
     }
 
     /// A page of `user_id`'s workflows, oldest first, after `cursor` (an id); with the cursor
@@ -150,12 +142,7 @@ impl Workflow {
             .fetch_all(db.pool())
             .await
             .map_err(DbError::Sql)?;
-        let mut workflows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        let next = (workflows.len() > limit).then(|| {
-            workflows.truncate(limit);
-            workflows.last().map(|w| w.id.clone())
-        });
-        Ok((workflows, next.flatten()))
+        super::page(&rows, limit, from_row, |w: &Workflow| &w.id)
     }
 
     /// Replaces the fields of `user_id`'s workflow `id`; `None` when there is none.
@@ -186,12 +173,6 @@ impl Workflow {
 
     /// Deletes `user_id`'s workflow `id`; whether there was one.
     pub async fn delete(db: &Database, user_id: &str, id: &str) -> Result<bool, ModelError> {
-        let done = sqlx::query("DELETE FROM nodetool_workflows WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(id)
-            .execute(db.pool())
-            .await
-            .map_err(DbError::Sql)?;
-        Ok(done.rows_affected() > 0)
+        super::delete_owned(db, "nodetool_workflows", user_id, id).await
     }
 }
