@@ -371,13 +371,28 @@ async fn a_cached_node_does_not_run_again() {
     );
     assert_eq!(cache.len(), 2);
     assert_eq!(cache.stats(), (1, 2));
+    // Another user never gets this user's results.
+    let other = ProcessingContext::builder()
+        .user_id("someone-else")
+        .cache(Arc::clone(&cache))
+        .build();
+    WorkflowRunner::from_graph(&square_graph(7))
+        .unwrap()
+        .run(&other, Map::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        SLOW_SQUARE_RUNS.load(Ordering::SeqCst),
+        before + 3,
+        "a miss for another user"
+    );
     // Without a cache in the context, it runs every time.
     WorkflowRunner::from_graph(&square_graph(7))
         .unwrap()
         .run(&ProcessingContext::default(), Map::new())
         .await
         .unwrap();
-    assert_eq!(SLOW_SQUARE_RUNS.load(Ordering::SeqCst), before + 3);
+    assert_eq!(SLOW_SQUARE_RUNS.load(Ordering::SeqCst), before + 4);
 }
 
 #[tokio::test]

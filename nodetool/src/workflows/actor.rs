@@ -368,7 +368,11 @@ impl NodeActor {
         for (index, name) in plan.input_names.iter().enumerate() {
             properties.insert(name.clone(), self.node.get_input(index)?);
         }
-        Some(super::cache::NodeCache::key(&plan.node_type, &properties))
+        Some(super::cache::NodeCache::key(
+            self.ctx.user_id(),
+            &plan.node_type,
+            &properties,
+        ))
     }
 
     /// Runs the node once with its current properties (`properties`: what the `running`

@@ -37,7 +37,7 @@ struct Entry {
 /// use nodetool::workflows::NodeCache;
 /// use serde_json::json;
 /// let cache = NodeCache::new(1 << 20);
-/// let key = NodeCache::key("lib.math.Add", &json!({"a": 1, "b": 2}).as_object().unwrap());
+/// let key = NodeCache::key("1", "lib.math.Add", &json!({"a": 1, "b": 2}).as_object().unwrap());
 /// assert!(cache.get(&key).is_none());
 /// cache.put(key.clone(), vec![("output".into(), json!(3))]);
 /// assert_eq!(cache.get(&key).unwrap()[0].1, json!(3));
@@ -70,10 +70,17 @@ impl NodeCache {
         self.lru.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The key of a firing: the node type and its property values (objects' keys sorted, so
-    /// equal values give equal keys).
-    pub fn key(node_type: &str, properties: &Map<String, Value>) -> String {
-        format!("{node_type}:{}", Value::Object(properties.clone()))
+    /// The key of a firing: whose run it is, the node type and its property values (objects'
+    /// keys sorted, so equal values give equal keys). The user is part of it because a node's
+    /// result may depend on what only that user can read (an asset behind an id).
+    pub fn key(user_id: &str, node_type: &str, properties: &Map<String, Value>) -> String {
+        // JSON-encoded parts: no separator inside one part can be mistaken for the next.
+        Value::Array(vec![
+            Value::String(user_id.to_owned()),
+            Value::String(node_type.to_owned()),
+            Value::Object(properties.clone()),
+        ])
+        .to_string()
     }
 
     /// The outputs cached under `key`, marking them recently used.
@@ -208,12 +215,17 @@ mod tests {
         let a = json!({"x": 1, "y": {"b": 2, "a": 1}});
         let b = json!({"y": {"a": 1, "b": 2}, "x": 1});
         assert_eq!(
-            NodeCache::key("t", a.as_object().unwrap()),
-            NodeCache::key("t", b.as_object().unwrap())
+            NodeCache::key("1", "t", a.as_object().unwrap()),
+            NodeCache::key("1", "t", b.as_object().unwrap())
         );
         assert_ne!(
-            NodeCache::key("t", a.as_object().unwrap()),
-            NodeCache::key("u", a.as_object().unwrap())
+            NodeCache::key("1", "t", a.as_object().unwrap()),
+            NodeCache::key("1", "u", a.as_object().unwrap())
+        );
+        assert_ne!(
+            NodeCache::key("1", "t", a.as_object().unwrap()),
+            NodeCache::key("2", "t", a.as_object().unwrap()),
+            "users never share results"
         );
     }
 
