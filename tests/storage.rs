@@ -295,6 +295,14 @@ async fn nodes_read_workspace_files_and_create_assets() {
     assert_eq!(&store.read("carol", &id).await.unwrap()[..], b"QUIET WORDS");
     assert!(store.read("dave", &id).await.is_err());
 
+    // File URLs are percent-decoded.
+    ws.write("with space.txt", b"spaced").unwrap();
+    let spaced = AssetRef {
+        kind: "text".into(),
+        uri: format!("file://{}/with%20space.txt", ws.root().display()),
+        ..AssetRef::default()
+    };
+    assert_eq!(&ctx.asset_bytes(&spaced).await.unwrap()[..], b"spaced");
     // A data: URI, and a file outside the workspace.
     let data = AssetRef {
         kind: "text".into(),

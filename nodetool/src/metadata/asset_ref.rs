@@ -2,8 +2,8 @@
 //! `{"type": "image", "uri": "…", "asset_id": "…" | null, "data": … | null}`.
 //!
 //! A reference points at bytes three ways: `asset_id` (an asset in the database, bytes in
-//! storage), `uri` (`file://` inside the workspace, `data:` URIs, `http(s)://`), or inline
-//! `data`. [`AssetRef`] takes any kind; [`ImageRef`], [`AudioRef`], [`VideoRef`],
+//! storage), `uri` (`file://` inside the workspace, or a `data:` URI; other URIs are kept but
+//! not read by `ProcessingContext::asset_bytes`), or inline `data`. [`AssetRef`] takes any kind; [`ImageRef`], [`AudioRef`], [`VideoRef`],
 //! [`DocumentRef`] and [`TextRef`] carry their NodeTool type, so edges between them are
 //! type-checked.
 //!
@@ -95,7 +95,7 @@ fn ref_schema(kind: &str) -> Schema {
 pub struct AssetRef {
     /// The NodeTool type: `asset`, `image`, `audio`, `video`, `document`, `text`, …
     pub kind: String,
-    /// Where the bytes are (`file://`, `data:`, `http(s)://`, or empty).
+    /// Where the bytes are (`file://`, `data:`, another URI, or empty).
     pub uri: String,
     /// The asset in the database holding the bytes.
     pub asset_id: Option<String>,
@@ -135,7 +135,7 @@ macro_rules! typed_ref {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct $name {
-            /// Where the bytes are (`file://`, `data:`, `http(s)://`, or empty).
+            /// Where the bytes are (`file://`, `data:`, another URI, or empty).
             pub uri: String,
             /// The asset in the database holding the bytes.
             pub asset_id: Option<String>,

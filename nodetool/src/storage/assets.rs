@@ -183,21 +183,27 @@ impl ProcessingContext {
                 .ok_or_else(|| unreadable("this run has no asset store"))?;
             return store.read(self.user_id(), id).await;
         }
-        if let Some(path) = reference.uri.strip_prefix("file://") {
+        if reference.uri.starts_with("file://") {
             let workspace = self
                 .workspace()
                 .ok_or_else(|| unreadable("this run has no workspace"))?;
-            let relative = std::path::Path::new(path)
-                .strip_prefix(workspace.root())
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| path.to_owned());
+            // Percent-decoded, `localhost` allowed, as file URLs are.
+            let path = url::Url::parse(&reference.uri)
+                .ok()
+                .and_then(|u| u.to_file_path().ok())
+                .ok_or_else(|| unreadable("not a valid file URL"))?;
+            let relative = match path.strip_prefix(workspace.root()) {
+                Ok(inside) => inside.to_string_lossy().into_owned(),
+                // Resolve refuses it, naming the path.
+                Err(_) => path.to_string_lossy().into_owned(),
+            };
             return Ok(Bytes::from(workspace.read(&relative)?));
         }
         if let Some(rest) = reference.uri.strip_prefix("data:") {
             let (meta, payload) = rest
                 .split_once(',')
                 .ok_or_else(|| unreadable("a data URI needs a comma"))?;
-            return if meta.ends_with(";base64") {
+            return if meta.to_ascii_lowercase().ends_with(";base64") {
                 base64::engine::general_purpose::STANDARD
                     .decode(payload)
                     .map(Bytes::from)

@@ -148,6 +148,9 @@ impl Storage {
         let root = root.as_ref();
         std::fs::create_dir_all(root)
             .map_err(|e| StorageError::Config(format!("cannot create {}: {e}", root.display())))?;
+        let root = &root
+            .canonicalize()
+            .map_err(|e| StorageError::Config(format!("cannot resolve {}: {e}", root.display())))?;
         let store = LocalFileSystem::new_with_prefix(root)
             .map_err(|e| StorageError::Config(format!("{}: {e}", root.display())))?;
         Ok(Self {
@@ -172,9 +175,13 @@ impl Storage {
         };
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&options.bucket)
-            .with_region(region)
-            .with_access_key_id(&options.access_key_id)
-            .with_secret_access_key(&options.secret_access_key);
+            .with_region(region);
+        // Without keys, object_store finds credentials itself (instance profile, web identity).
+        if !options.access_key_id.is_empty() {
+            builder = builder
+                .with_access_key_id(&options.access_key_id)
+                .with_secret_access_key(&options.secret_access_key);
+        }
         if let Some(endpoint) = options.endpoint.as_deref().filter(|e| !e.is_empty()) {
             builder = builder
                 .with_endpoint(endpoint)
@@ -266,10 +273,16 @@ impl Storage {
             };
             // Bounds what is buffered: at most a few parts are in flight.
             if let Err(e) = writer.wait_for_capacity(2).await {
+                let _ = writer.abort().await;
                 return Err(StorageError::backend(key, e));
             }
             size += chunk.len() as u64;
             writer.put(chunk);
+        }
+        // Every part uploaded (aborting the upload if one failed), then the object completed.
+        if let Err(e) = writer.wait_for_capacity(0).await {
+            let _ = writer.abort().await;
+            return Err(StorageError::backend(key, e));
         }
         writer
             .finish()
@@ -374,7 +387,8 @@ impl Storage {
         Ok(self
             .root
             .as_ref()
-            .map(|root| format!("file://{}", root.join(path.as_ref()).display())))
+            .and_then(|root| url::Url::from_file_path(root.join(path.as_ref())).ok())
+            .map(|url| url.to_string()))
     }
 }
 
@@ -402,6 +416,13 @@ pub fn object_key(key: &str) -> Result<ObjectPath, StorageError> {
     {
         return invalid("it has an empty, `.` or `..` segment");
     }
+    // Local storage names its partial uploads `name#N`: such keys work on no backend here.
+    if key
+        .rsplit_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return invalid("it ends in `#` and digits (reserved for partial uploads)");
+    }
     ObjectPath::parse(key).or_else(|_| invalid("it is not a valid object path"))
 }
 
@@ -423,6 +444,7 @@ mod tests {
             "a\\b",
             "a/./b",
             "a\nb",
+            "a/b#1",
         ] {
             assert!(object_key(bad).is_err(), "{bad:?}");
         }

@@ -347,7 +347,8 @@ impl NodeActor {
         self.outputs.start_capture();
         let result = self.execute(properties).await;
         let sent = self.outputs.take_capture();
-        if result.is_ok() {
+        // A cancelled run may have sent only part of its outputs.
+        if result.is_ok() && !self.ctx.is_cancelled() {
             cache.put(key, sent);
         }
         result
@@ -357,8 +358,10 @@ impl NodeActor {
     /// context and no streamed input (a stream's items are not a value to key on).
     fn cache_key(&self) -> Option<String> {
         let plan = &self.plan;
+        // Control events are not outputs a cache could replay.
         let cacheable = plan.descriptor.flags.cacheable
             && plan.descriptor.mode == ExecutionMode::Buffered
+            && plan.control_routes.is_empty()
             && self.ctx.cache().is_some()
             && plan.inputs.iter().all(|i| !i.streaming);
         if !cacheable {
@@ -367,6 +370,10 @@ impl NodeActor {
         let mut properties = Map::new();
         for (index, name) in plan.input_names.iter().enumerate() {
             properties.insert(name.clone(), self.node.get_input(index)?);
+        }
+        // A file's contents can change under the same path: not a value to key on.
+        if mentions_file_uri(&properties) {
+            return None;
         }
         Some(super::cache::NodeCache::key(
             self.ctx.user_id(),
@@ -447,4 +454,17 @@ impl NodeActor {
         self.post(|a| ProcessingMessage::NodeUpdate(a.node_update(status, error, result)))
             .await;
     }
+}
+
+/// Whether any string in the properties is a `file://` URI.
+fn mentions_file_uri(properties: &Map<String, Value>) -> bool {
+    fn walk(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.starts_with("file://"),
+            Value::Array(items) => items.iter().any(walk),
+            Value::Object(map) => map.values().any(walk),
+            _ => false,
+        }
+    }
+    properties.values().any(walk)
 }

@@ -22,7 +22,8 @@ struct Lru {
 
 #[derive(Debug)]
 struct Entry {
-    outputs: CachedOutputs,
+    /// The outputs as JSON text: what is held is what is counted.
+    outputs: Box<str>,
     size: usize,
     used: u64,
 }
@@ -56,7 +57,8 @@ struct Saved {
 }
 
 impl NodeCache {
-    /// A cache holding at most about `max_bytes` of results (their JSON size).
+    /// A cache holding at most `max_bytes` of results (counted as their JSON text, keys and
+    /// bookkeeping: what the cache holds).
     pub fn new(max_bytes: usize) -> Self {
         Self {
             lru: Mutex::new(Lru::default()),
@@ -93,21 +95,21 @@ impl NodeCache {
             return None;
         };
         let before = std::mem::replace(&mut entry.used, now);
-        let outputs = entry.outputs.clone();
+        let outputs: Option<CachedOutputs> = serde_json::from_str(&entry.outputs).ok();
         lru.order.remove(&before);
         lru.order.insert(now, key.to_owned());
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(outputs)
+        outputs
     }
 
     /// Caches `outputs` under `key`, dropping the least recently used entries beyond the
     /// bound (an entry larger than the whole bound is not kept).
     pub fn put(&self, key: String, outputs: CachedOutputs) {
-        let size = key.len()
-            + outputs
-                .iter()
-                .map(|(name, value)| name.len() + value.to_string().len())
-                .sum::<usize>();
+        let Ok(text) = serde_json::to_string(&outputs) else {
+            return;
+        };
+        // The key is held twice (entry and order), the text once, plus bookkeeping.
+        let size = 2 * key.len() + text.len() + 64;
         if size > self.max_bytes {
             return;
         }
@@ -131,7 +133,7 @@ impl NodeCache {
         lru.entries.insert(
             key,
             Entry {
-                outputs,
+                outputs: text.into_boxed_str(),
                 size,
                 used: now,
             },
@@ -169,7 +171,10 @@ impl NodeCache {
                 entries: lru
                     .order
                     .values()
-                    .filter_map(|k| lru.entries.get(k).map(|e| (k.clone(), e.outputs.clone())))
+                    .filter_map(|k| {
+                        let e = lru.entries.get(k)?;
+                        Some((k.clone(), serde_json::from_str(&e.outputs).ok()?))
+                    })
                     .collect(),
             }
         };
@@ -231,15 +236,15 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_entry_goes_first() {
-        let cache = NodeCache::new(50);
+        let cache = NodeCache::new(270);
         cache.put("a".into(), out(json!("1234567890")));
         cache.put("b".into(), out(json!("1234567890")));
         assert!(cache.get("a").is_some()); // a is now the most recent
         cache.put("c".into(), out(json!("1234567890")));
         assert!(cache.get("b").is_none(), "b was the least recently used");
         assert!(cache.get("a").is_some() && cache.get("c").is_some());
-        assert!(cache.size_bytes() <= 50);
-        cache.put("huge".into(), out(json!("x".repeat(100))));
+        assert!(cache.size_bytes() <= 270);
+        cache.put("huge".into(), out(json!("x".repeat(300))));
         assert!(
             cache.get("huge").is_none(),
             "larger than the bound: not kept"
