@@ -1104,3 +1104,74 @@ async fn bad_queries_methods_and_origins_get_json_errors() {
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn assets_upload_and_download_only_for_their_owner() {
+    on_both(|server| async move {
+        let (alice, bob) = (user(), user());
+        let body = "a".repeat(200_000);
+        let response = server
+            .req(
+                reqwest::Method::POST,
+                "/api/assets?name=notes.txt",
+                Some(&alice),
+            )
+            .header("content-type", "text/plain")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let asset: Value = response.json().await.unwrap();
+        let id = asset["id"].as_str().unwrap().to_owned();
+        assert_eq!(asset["size"], 200_000);
+        assert_eq!(asset["content_type"], "text/plain");
+
+        let response = server
+            .req(
+                reqwest::Method::GET,
+                &format!("/api/assets/{id}/data"),
+                Some(&alice),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/plain");
+        assert_eq!(response.text().await.unwrap(), body);
+        let (_, listed) = server.get("/api/assets", &alice).await;
+        assert_eq!(listed["assets"].as_array().unwrap().len(), 1);
+
+        for (method, path) in [
+            (reqwest::Method::GET, format!("/api/assets/{id}")),
+            (reqwest::Method::GET, format!("/api/assets/{id}/data")),
+            (reqwest::Method::DELETE, format!("/api/assets/{id}")),
+        ] {
+            let (status, answer) = server.call(method.clone(), &path, &bob, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+        }
+        let (_, listed) = server.get("/api/assets", &bob).await;
+        assert_eq!(listed["assets"], json!([]));
+
+        let (status, _) = server
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/api/assets/{id}"),
+                &alice,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = server.get(&format!("/api/assets/{id}"), &alice).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let response = server
+            .req(reqwest::Method::POST, "/api/assets?name=%20", Some(&alice))
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        server
+    })
+    .await;
+}

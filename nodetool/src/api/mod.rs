@@ -13,6 +13,7 @@
 //! | `GET /api/jobs`, `GET /api/jobs/{id}` | the caller's jobs |
 //! | `POST /api/jobs/{id}/cancel`, `GET /api/jobs/running/all` | cancel; running jobs |
 //! | `GET /api/settings/secrets`, `GET, PUT, DELETE /api/settings/secrets/{key}` | secrets |
+//! | `GET, POST /api/assets` · `GET, DELETE /api/assets/{id}` · `GET /api/assets/{id}/data` | assets (upload and download streamed) |
 //! | `GET /ws` | the WebSocket protocol (`run_job`, `cancel_job`, `get_status`) |
 //!
 //! Everything under `/api` and `/ws` is scoped to the caller ([`auth::Auth`]): another user's
@@ -28,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+mod assets;
 pub mod auth;
 mod error;
 pub mod jobs;
@@ -60,6 +62,17 @@ use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
 /// The largest request body accepted by default (16 MiB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
+/// The largest asset upload accepted (4 GiB): uploads stream to storage, never held whole.
+pub const MAX_ASSET_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// A job manager whose jobs use `assets` and a fresh shared result cache.
+fn jobs_with(assets: &Arc<AssetStore>) -> Arc<JobManager> {
+    Arc::new(JobManager::new(
+        Some(Arc::clone(assets)),
+        Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
+    ))
+}
+
 /// The size of the node result cache jobs share (64 MiB).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -84,11 +97,13 @@ pub enum ServerError {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     db: Database,
     auth: Auth,
     crypto: Option<Arc<SecretCrypto>>,
     jobs: Arc<JobManager>,
+    assets: Arc<AssetStore>,
     sessions: TaskTracker,
     body_limit: usize,
 }
@@ -107,12 +122,10 @@ impl AppState {
     /// endpoints then answer 503 saying so). Jobs get assets in memory and a 64 MiB result
     /// cache; [`AppState::with_assets`] sets real storage.
     pub fn new(db: Database, auth: Auth, crypto: Option<SecretCrypto>) -> Self {
-        let assets = AssetStore::new(db.clone(), Storage::memory());
+        let assets = Arc::new(AssetStore::new(db.clone(), Storage::memory()));
         Self(Arc::new(Inner {
-            jobs: Arc::new(JobManager::new(
-                Some(Arc::new(assets)),
-                Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
-            )),
+            jobs: jobs_with(&assets),
+            assets,
             db,
             auth,
             crypto: crypto.map(Arc::new),
@@ -121,33 +134,26 @@ impl AppState {
         }))
     }
 
-    /// Jobs read and create assets in `store` (call before serving: running jobs keep theirs).
+    /// Assets (uploads, downloads, and what jobs read and create) live in `store`; call before
+    /// serving.
     pub fn with_assets(self, store: AssetStore) -> Self {
-        let shared = &self.0;
-        Self(Arc::new(Inner {
-            db: shared.db.clone(),
-            auth: shared.auth.clone(),
-            crypto: shared.crypto.clone(),
-            jobs: Arc::new(JobManager::new(
-                Some(Arc::new(store)),
-                Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
-            )),
-            sessions: shared.sessions.clone(),
-            body_limit: shared.body_limit,
-        }))
+        let mut inner = (*self.0).clone();
+        inner.assets = Arc::new(store);
+        inner.jobs = jobs_with(&inner.assets);
+        Self(Arc::new(inner))
     }
 
-    /// Sets the largest request body accepted (larger: 413).
+    /// Sets the largest request body accepted (larger: 413); asset uploads are bounded by
+    /// [`MAX_ASSET_BYTES`] instead.
     pub fn with_body_limit(self, bytes: usize) -> Self {
-        let shared = &self.0;
-        Self(Arc::new(Inner {
-            db: shared.db.clone(),
-            auth: shared.auth.clone(),
-            crypto: shared.crypto.clone(),
-            jobs: Arc::clone(&shared.jobs),
-            sessions: shared.sessions.clone(),
-            body_limit: bytes,
-        }))
+        let mut inner = (*self.0).clone();
+        inner.body_limit = bytes;
+        Self(Arc::new(inner))
+    }
+
+    /// The users' assets.
+    pub fn assets(&self) -> &Arc<AssetStore> {
+        &self.0.assets
     }
 
     /// The database, auth provider and master key the environment configures. Without a
@@ -256,6 +262,9 @@ pub fn router(state: AppState) -> Router {
             "/api/settings/secrets/{key}",
             get(secrets::get).put(secrets::put).delete(secrets::delete),
         )
+        .route("/api/assets", get(assets::list).post(assets::upload))
+        .route("/api/assets/{id}", get(assets::get).delete(assets::delete))
+        .route("/api/assets/{id}/data", get(assets::download))
         .route("/ws", get(ws::handler))
         .fallback(|| async { ApiError::not_found("Route") })
         .method_not_allowed_fallback(|| async {

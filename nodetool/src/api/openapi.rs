@@ -92,6 +92,10 @@ pub fn openapi_document() -> Value {
                     "workflow_id": {"type": "string"}, "started_at": {"type": ["string", "null"]},
                     "finished_at": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]},
                     "params": {"type": "object"}, "result": {}}},
+                "Asset": {"type": "object", "required": ["id", "user_id", "name", "content_type"], "properties": {
+                    "id": {"type": "string"}, "user_id": {"type": "string"}, "parent_id": {"type": ["string", "null"]},
+                    "name": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": ["integer", "null"]},
+                    "metadata": {"type": "object"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"}}},
                 "Secret": {"type": "object", "required": ["key", "is_configured"], "properties": {
                     "key": {"type": "string"}, "description": {"type": ["string", "null"]},
                     "is_configured": {"type": "boolean"}, "value": {"type": "string"}}}
@@ -132,6 +136,22 @@ pub fn openapi_document() -> Value {
                 "get": operation("One secret (decrypt=true adds its value)", vec![path_param("key"), query_param("decrypt", json!({"type": "boolean"}))], None, json_response("the secret", reference("Secret"))),
                 "put": operation("Store a secret", vec![path_param("key")], Some(body(json!({"type": "object", "required": ["value"], "properties": {"value": {"type": "string"}, "description": {"type": ["string", "null"]}}}))), json_response("the secret", reference("Secret"))),
                 "delete": operation("Delete a secret", vec![path_param("key")], None, json_response("done", json!({"type": "object"})))
+            },
+            "/api/assets": {
+                "get": operation("The caller's assets", vec![query_param("parent_id", json!({"type": "string"}))], None,
+                    json_response("assets", json!({"type": "object", "properties": {"assets": {"type": "array", "items": reference("Asset")}}}))),
+                "post": operation("Upload an asset: the body, streamed (its Content-Type is the asset's)",
+                    vec![json!({"name": "name", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}})],
+                    Some(json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})),
+                    json_response("the asset", reference("Asset")))
+            },
+            "/api/assets/{id}": {
+                "get": operation("One asset's record", vec![path_param("id")], None, json_response("the asset", reference("Asset"))),
+                "delete": operation("Delete an asset", vec![path_param("id")], None, json_response("done", json!({"type": "object"})))
+            },
+            "/api/assets/{id}/data": {
+                "get": operation("An asset's bytes, streamed", vec![path_param("id")], None,
+                    json!({"description": "the bytes, with the asset's content type", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}))
             },
             "/ws": {"get": {"summary": "WebSocket: run_job, cancel_job, get_status; streams job messages (token: bearer or ?api_key=)", "security": [],
                 "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a WebSocket upgrade"}, "403": detail_error("a page from another origin, without a token")}}}
