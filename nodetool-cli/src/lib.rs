@@ -96,6 +96,8 @@ enum NodesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Every node type as a Markdown reference (`docs/nodes.md`).
+    Docs,
     /// One node type's inputs and outputs.
     Show {
         /// The node type, e.g. `lib.math.Add`.
@@ -230,6 +232,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Nodes(NodesCommand::List { namespace, json }) => {
             graph_commands::nodes_list(namespace.as_deref(), json)
         }
+        Command::Nodes(NodesCommand::Docs) => graph_commands::nodes_docs(),
         Command::Nodes(NodesCommand::Show { node_type, json }) => {
             graph_commands::nodes_show(&node_type, json)
         }
