@@ -264,23 +264,6 @@ impl Progress {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn params_are_json_when_they_parse_else_strings() {
-        let map = parse_params(&["n=3".into(), "s=hello world".into(), "l=[1,2]".into()]).unwrap();
-        assert_eq!(
-            Value::Object(map),
-            serde_json::json!({"n": 3, "s": "hello world", "l": [1, 2]})
-        );
-        let err = parse_params(&["novalue".into()]).unwrap_err().to_string();
-        assert!(err.contains("NAME=VALUE"), "{err}");
-        assert!(parse_params(&["=1".into()]).is_err());
-    }
-}
-
 /// `nodetool nodes docs`: every node type as a Markdown reference (what `docs/nodes.md` holds).
 pub fn nodes_docs() -> anyhow::Result<ExitCode> {
     nodetool_std_nodes::link();
@@ -344,4 +327,21 @@ pub fn nodes_markdown(nodes: &[&nodetool::metadata::NodeMetadata]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_are_json_when_they_parse_else_strings() {
+        let map = parse_params(&["n=3".into(), "s=hello world".into(), "l=[1,2]".into()]).unwrap();
+        assert_eq!(
+            Value::Object(map),
+            serde_json::json!({"n": 3, "s": "hello world", "l": [1, 2]})
+        );
+        let err = parse_params(&["novalue".into()]).unwrap_err().to_string();
+        assert!(err.contains("NAME=VALUE"), "{err}");
+        assert!(parse_params(&["=1".into()]).is_err());
+    }
 }
