@@ -410,7 +410,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                     }
                 }
 
-                #[allow(unused_variables)]
+                #[allow(unused_variables, unreachable_code)]
                 fn set(
                     node: ::core::option::Option<&mut Self>,
                     pending: &mut #pending_ident,

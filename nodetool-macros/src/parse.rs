@@ -386,6 +386,8 @@ pub(crate) fn parse_fn(
                     &mut pt.attrs,
                     diags,
                 ));
+                // A parameter's doc comment is its input's description; Rust allows none there.
+                pt.attrs.retain(|a| !a.path().is_ident("doc"));
             }
         }
     }

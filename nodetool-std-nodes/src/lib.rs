@@ -9,13 +9,19 @@
 //! assert!(nodetool::workflows::NodeRegistry::global().get("lib.math.Add").is_some());
 //! ```
 
+pub mod base64;
+pub mod boolean;
 pub mod constant;
 pub mod control;
+pub mod dictionary;
+mod enums;
+pub mod hashlib;
 pub mod input;
 pub mod list;
 pub mod math;
 pub mod output;
 pub mod text;
+pub mod uuid;
 
 /// Makes sure the linker keeps this crate's node registrations.
 pub fn link() {}

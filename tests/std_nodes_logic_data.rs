@@ -1,0 +1,431 @@
+//! `nodetool.boolean`, `nodetool.dictionary`, `lib.base64`, `lib.hashlib`, `lib.uuid`: each
+//! node run by the dynamic runner from NodeTool JSON, with edge cases and clear errors.
+
+use nodetool::prelude::*;
+use nodetool::workflows::RunError;
+use serde_json::{json, Map, Value};
+
+/// Runs one node with `data` and returns its `output`, or the run's error text.
+async fn run_node(node_type: &str, data: Value) -> Result<Value, String> {
+    nodetool_std_nodes::link();
+    let graph = Graph::from_json_str(
+        &json!({
+            "nodes": [
+                {"id": "n", "type": node_type, "data": data},
+                {"id": "o", "type": "nodetool.output.Output", "data": {"name": "out"}}
+            ],
+            "edges": [{"source": "n", "sourceHandle": "output", "target": "o", "targetHandle": "value"}]
+        })
+        .to_string(),
+    )
+    .map_err(|e| e.to_string())?;
+    let runner = WorkflowRunner::from_graph(&graph).map_err(|e| e.to_string())?;
+    match runner.run(&ProcessingContext::default(), Map::new()).await {
+        Ok(result) => Ok(result.get("out").cloned().unwrap_or(Value::Null)),
+        Err(RunError::NodeFailed { error, .. }) => Err(error.to_string()),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+async fn ok(node_type: &str, data: Value) -> Value {
+    run_node(node_type, data)
+        .await
+        .unwrap_or_else(|e| panic!("{node_type}: {e}"))
+}
+
+#[tokio::test]
+async fn boolean_nodes() {
+    let b = "nodetool.boolean.";
+    assert_eq!(
+        ok(
+            &format!("{b}ConditionalSwitch"),
+            json!({"condition": true, "if_true": "y", "if_false": "n"})
+        )
+        .await,
+        json!("y")
+    );
+    assert_eq!(
+        ok(
+            &format!("{b}ConditionalSwitch"),
+            json!({"if_true": "y", "if_false": "n"})
+        )
+        .await,
+        json!("n")
+    );
+    for (op, expected) in [
+        ("and", false),
+        ("or", true),
+        ("xor", true),
+        ("nand", true),
+        ("nor", false),
+    ] {
+        let got = ok(
+            &format!("{b}LogicalOperator"),
+            json!({"a": true, "b": false, "operation": op}),
+        )
+        .await;
+        assert_eq!(got, json!(expected), "{op}");
+    }
+    let err = run_node(
+        &format!("{b}LogicalOperator"),
+        json!({"operation": "maybe"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.contains("operation") && err.contains("one of and, or, xor, nand, nor"),
+        "{err}"
+    );
+    assert_eq!(
+        ok(&format!("{b}Not"), json!({"value": false})).await,
+        json!(true)
+    );
+    for (cmp, expected) in [
+        ("==", false),
+        ("!=", true),
+        (">", false),
+        ("<", true),
+        (">=", false),
+        ("<=", true),
+    ] {
+        let got = ok(
+            &format!("{b}Compare"),
+            json!({"a": 2, "b": 2.5, "comparison": cmp}),
+        )
+        .await;
+        assert_eq!(got, json!(expected), "{cmp}");
+    }
+    assert_eq!(
+        ok(&format!("{b}IsNone"), json!({"value": null})).await,
+        json!(false),
+        "null data is unset: the default () is not None"
+    );
+    assert_eq!(
+        ok(
+            &format!("{b}IsIn"),
+            json!({"value": 1, "options": [true, "a"]})
+        )
+        .await,
+        json!(true),
+        "1 == True"
+    );
+    assert_eq!(
+        ok(
+            &format!("{b}IsIn"),
+            json!({"value": "é", "options": ["e", "é"]})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(&format!("{b}All"), json!({"values": []})).await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(&format!("{b}Some"), json!({"values": []})).await,
+        json!(false)
+    );
+    assert_eq!(
+        ok(&format!("{b}All"), json!({"values": [true, false]})).await,
+        json!(false)
+    );
+    let err = run_node(&format!("{b}All"), json!({"values": [true, "no"]}))
+        .await
+        .unwrap_err();
+    assert!(err.contains("values"), "{err}");
+}
+
+#[tokio::test]
+async fn dictionary_nodes() {
+    let d = "nodetool.dictionary.";
+    let dict = json!({"a": 1, "b": [2]});
+    assert_eq!(
+        ok(
+            &format!("{d}GetValue"),
+            json!({"dictionary": dict, "key": "b"})
+        )
+        .await,
+        json!([2])
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}GetValue"),
+            json!({"dictionary": dict, "key": "z", "default": 0})
+        )
+        .await,
+        json!(0)
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}Update"),
+            json!({"dictionary": dict, "new_pairs": {"a": 9, "c": 3}})
+        )
+        .await,
+        json!({"a": 9, "b": [2], "c": 3})
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}Remove"),
+            json!({"dictionary": dict, "key": "missing"})
+        )
+        .await,
+        dict
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}ParseJSON"),
+            json!({"json_string": "{\"x\": \"ü\"}"})
+        )
+        .await,
+        json!({"x": "ü"})
+    );
+    let err = run_node(&format!("{d}ParseJSON"), json!({"json_string": "[1]"}))
+        .await
+        .unwrap_err();
+    assert!(err.contains("not a dictionary"), "{err}");
+    assert!(
+        run_node(&format!("{d}ParseJSON"), json!({"json_string": "{"}))
+            .await
+            .unwrap_err()
+            .contains("invalid JSON")
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}Zip"),
+            json!({"keys": ["a", 2, "c"], "values": [1, 2]})
+        )
+        .await,
+        json!({"a": 1, "2": 2})
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}Combine"),
+            json!({"dict_a": {"a": 1}, "dict_b": {"a": 2, "b": 3}})
+        )
+        .await,
+        json!({"a": 2, "b": 3})
+    );
+    assert_eq!(
+        ok(
+            &format!("{d}Filter"),
+            json!({"dictionary": dict, "keys": ["b", "zz"]})
+        )
+        .await,
+        json!({"b": [2]})
+    );
+    let rows = json!([{"id": "x", "v": 1}, {"id": "y", "v": 2}, {"id": "x", "v": 3}]);
+    assert_eq!(
+        ok(
+            &format!("{d}ReduceDictionaries"),
+            json!({"dictionaries": rows, "key_field": "id", "value_field": "v"})
+        )
+        .await,
+        json!({"x": 1, "y": 2})
+    );
+    assert_eq!(ok(&format!("{d}ReduceDictionaries"), json!({"dictionaries": rows, "key_field": "id", "value_field": "v", "conflict_resolution": "last"})).await, json!({"x": 3, "y": 2}));
+    assert_eq!(
+        ok(
+            &format!("{d}ReduceDictionaries"),
+            json!({"dictionaries": rows, "key_field": "id"})
+        )
+        .await,
+        json!({"x": {"v": 1}, "y": {"v": 2}})
+    );
+    let err = run_node(&format!("{d}ReduceDictionaries"), json!({"dictionaries": rows, "key_field": "id", "value_field": "v", "conflict_resolution": "error"})).await.unwrap_err();
+    assert!(err.contains("Duplicate key found: x"), "{err}");
+    let err = run_node(
+        &format!("{d}ReduceDictionaries"),
+        json!({"dictionaries": rows, "key_field": "nope"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("Key field 'nope' not found"), "{err}");
+    assert_eq!(
+        ok(
+            &format!("{d}ArgMax"),
+            json!({"scores": {"cat": 0.2, "dog": 0.7, "eel": 0.7}})
+        )
+        .await,
+        json!("dog")
+    );
+    assert!(run_node(&format!("{d}ArgMax"), json!({}))
+        .await
+        .unwrap_err()
+        .contains("cannot be empty"));
+}
+
+#[tokio::test]
+async fn base64_and_hash_nodes() {
+    let text = "héllo wörld ✓";
+    let encoded = ok("lib.base64.Encode", json!({"text": text})).await;
+    assert_eq!(encoded, json!("aMOpbGxvIHfDtnJsZCDinJM="));
+    assert_eq!(
+        ok("lib.base64.Decode", json!({"data": encoded})).await,
+        json!(text)
+    );
+    assert_eq!(
+        ok("lib.base64.Decode", json!({"data": "aGk=\n"})).await,
+        json!("hi"),
+        "stray characters are skipped, as Python does"
+    );
+    assert!(run_node("lib.base64.Decode", json!({"data": "aGk"}))
+        .await
+        .unwrap_err()
+        .contains("invalid Base64"));
+    assert!(run_node("lib.base64.Decode", json!({"data": "/w=="}))
+        .await
+        .unwrap_err()
+        .contains("not UTF-8"));
+    let big = "x".repeat(1_000_000);
+    let out = ok("lib.base64.Encode", json!({"text": big})).await;
+    assert_eq!(out.as_str().unwrap().len(), 1_333_336);
+
+    assert_eq!(
+        ok("lib.hashlib.HashString", json!({"text": "abc"})).await,
+        json!("900150983cd24fb0d6963f7d28e17f72")
+    );
+    assert_eq!(
+        ok(
+            "lib.hashlib.HashString",
+            json!({"text": "abc", "algorithm": "sha256"})
+        )
+        .await,
+        json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    );
+    assert_eq!(
+        ok(
+            "lib.hashlib.HashString",
+            json!({"text": "", "algorithm": "sha1"})
+        )
+        .await,
+        json!("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+    );
+    let err = run_node("lib.hashlib.HashString", json!({"algorithm": "crc32"}))
+        .await
+        .unwrap_err();
+    assert!(err.contains("Unsupported algorithm: crc32"), "{err}");
+}
+
+#[tokio::test]
+async fn uuid_nodes() {
+    let v4 = ok("lib.uuid.GenerateUUID4", json!({})).await;
+    let v4 = v4.as_str().unwrap();
+    assert_eq!((v4.len(), &v4[14..15]), (36, "4"));
+    assert_ne!(ok("lib.uuid.GenerateUUID4", json!({})).await, json!(v4));
+    let v1 = ok("lib.uuid.GenerateUUID1", json!({})).await;
+    assert_eq!(&v1.as_str().unwrap()[14..15], "1");
+    // Python: uuid.uuid3(uuid.NAMESPACE_DNS, "python.org"), uuid.uuid5(uuid.NAMESPACE_DNS, "python.org").
+    assert_eq!(
+        ok("lib.uuid.GenerateUUID3", json!({"name": "python.org"})).await,
+        json!("6fa459ea-ee8a-3ca4-894e-db77e160355e")
+    );
+    assert_eq!(
+        ok(
+            "lib.uuid.GenerateUUID5",
+            json!({"namespace": "DNS", "name": "python.org"})
+        )
+        .await,
+        json!("886313e1-3b8a-5372-9b90-0c9aee199e5d")
+    );
+    let err = run_node("lib.uuid.GenerateUUID5", json!({"namespace": "galaxy"}))
+        .await
+        .unwrap_err();
+    assert!(err.contains("Invalid namespace: galaxy"), "{err}");
+
+    let parsed = ok(
+        "lib.uuid.ParseUUID",
+        json!({"uuid_string": "{6FA459EA-EE8A-3CA4-894E-DB77E160355E}"}),
+    )
+    .await;
+    assert_eq!(parsed["uuid"], "6fa459ea-ee8a-3ca4-894e-db77e160355e");
+    assert_eq!(
+        (parsed["version"].clone(), parsed["variant"].clone()),
+        (json!(3), json!("specified in RFC 4122"))
+    );
+    assert_eq!(parsed["int"], "148397667964594677437660345472754136414");
+    assert_eq!(
+        ok("lib.uuid.ParseUUID", json!({"uuid_string": "nope"})).await["is_valid"],
+        false
+    );
+    let u = "886313e1-3b8a-5372-9b90-0c9aee199e5d";
+    assert_eq!(
+        ok(
+            "lib.uuid.FormatUUID",
+            json!({"uuid_string": u, "format": "urn"})
+        )
+        .await,
+        json!(format!("urn:uuid:{u}"))
+    );
+    assert_eq!(
+        ok(
+            "lib.uuid.FormatUUID",
+            json!({"uuid_string": u, "format": "hex"})
+        )
+        .await,
+        json!(u.replace('-', ""))
+    );
+    assert!(run_node("lib.uuid.FormatUUID", json!({"uuid_string": "x"}))
+        .await
+        .unwrap_err()
+        .contains("Invalid UUID string: x"));
+    assert_eq!(
+        ok(
+            "lib.uuid.IsValidUUID",
+            json!({"uuid_string": format!("urn:uuid:{u}")})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok("lib.uuid.IsValidUUID", json!({"uuid_string": "123"})).await,
+        json!(false)
+    );
+}
+
+#[test]
+fn metadata_has_nodetool_names_defaults_and_enums() {
+    nodetool_std_nodes::link();
+    let registry = NodeRegistry::global();
+    let op = &registry
+        .get("nodetool.boolean.LogicalOperator")
+        .unwrap()
+        .metadata;
+    let operation = op
+        .properties
+        .iter()
+        .find(|p| p.name == "operation")
+        .unwrap();
+    assert_eq!(operation.type_metadata.name, "enum");
+    assert_eq!(
+        operation.type_metadata.values,
+        Some(vec![
+            json!("and"),
+            json!("or"),
+            json!("xor"),
+            json!("nand"),
+            json!("nor")
+        ])
+    );
+    assert_eq!(operation.default, Some(json!("and")));
+    assert_eq!(
+        operation.description.as_deref(),
+        Some("Logical operation to perform")
+    );
+    let hash = &registry.get("lib.hashlib.HashString").unwrap().metadata;
+    let names: Vec<&str> = hash.properties.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["text", "algorithm"]);
+    assert_eq!(hash.properties[1].default, Some(json!("md5")));
+    assert!(hash.expose_as_tool);
+    assert_eq!(
+        registry.get("lib.base64.Encode").unwrap().metadata.title,
+        "Encode Base64"
+    );
+    for t in [
+        "lib.uuid.GenerateUUID4",
+        "lib.uuid.ParseUUID",
+        "nodetool.dictionary.ArgMax",
+        "nodetool.dictionary.ParseJSON",
+    ] {
+        assert!(registry.get(t).is_some(), "{t}");
+    }
+}
