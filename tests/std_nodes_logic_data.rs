@@ -429,3 +429,150 @@ fn metadata_has_nodetool_names_defaults_and_enums() {
         assert!(registry.get(t).is_some(), "{t}");
     }
 }
+
+#[tokio::test]
+async fn json_nodes() {
+    let j = "lib.json.";
+    assert_eq!(
+        ok(
+            &format!("{j}ParseDict"),
+            json!({"json_string": "{\"a\": [1]}"})
+        )
+        .await,
+        json!({"a": [1]})
+    );
+    let err = run_node(&format!("{j}ParseDict"), json!({"json_string": "[1]"}))
+        .await
+        .unwrap_err();
+    assert!(err.contains("must represent an object/dictionary"), "{err}");
+    assert!(
+        run_node(&format!("{j}ParseList"), json!({"json_string": "{}"}))
+            .await
+            .unwrap_err()
+            .contains("array/list")
+    );
+    assert!(
+        run_node(&format!("{j}ParseList"), json!({"json_string": "[1,"}))
+            .await
+            .unwrap_err()
+            .contains("invalid JSON")
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}StringifyJSON"),
+            json!({"data": {"k": "ü", "n": [1, 2.0]}})
+        )
+        .await,
+        json!("{\n  \"k\": \"\\u00fc\",\n  \"n\": [\n    1,\n    2.0\n  ]\n}")
+    );
+    let data = json!({"user": {"name": "Ada", "age": "36", "tags": ["a", "b"], "admin": "false", "score": 9.9}});
+    let path = |p: &str, extra: Value| {
+        let mut m = json!({"data": data.clone(), "path": p});
+        if let (Some(obj), Value::Object(more)) = (m.as_object_mut(), extra) {
+            obj.extend(more);
+        }
+        m
+    };
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathStr"), path("user.name", json!({}))).await,
+        json!("Ada")
+    );
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathStr"), path("user.tags", json!({}))).await,
+        json!("['a', 'b']")
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}GetJSONPathStr"),
+            path("user.nope", json!({"default": "-"}))
+        )
+        .await,
+        json!("-")
+    );
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathInt"), path("user.age", json!({}))).await,
+        json!(36)
+    );
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathInt"), path("user.score", json!({}))).await,
+        json!(9)
+    );
+    let err = run_node(&format!("{j}GetJSONPathInt"), path("user.name", json!({})))
+        .await
+        .unwrap_err();
+    assert!(err.contains("invalid literal for int()"), "{err}");
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathFloat"), path("user.age", json!({}))).await,
+        json!(36.0)
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}GetJSONPathBool"),
+            path("user.admin", json!({}))
+        )
+        .await,
+        json!(true),
+        "Python: bool('false') is True"
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}GetJSONPathList"),
+            path("user.tags.1", json!({}))
+        )
+        .await,
+        json!(["b"])
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}GetJSONPathList"),
+            path("user.x", json!({"default": [0]}))
+        )
+        .await,
+        json!([0])
+    );
+    assert_eq!(
+        ok(&format!("{j}GetJSONPathDict"), path("user", json!({}))).await["name"],
+        "Ada"
+    );
+    assert!(
+        run_node(&format!("{j}GetJSONPathDict"), path("user.age", json!({})))
+            .await
+            .unwrap_err()
+            .contains("dictionary")
+    );
+    let items = json!([{"k": 1}, {"k": 2}, {"j": 1}, {"k": true}]);
+    assert_eq!(
+        ok(
+            &format!("{j}FilterJSON"),
+            json!({"array": items, "key": "k", "value": 1})
+        )
+        .await,
+        json!([{"k": 1}, {"k": true}])
+    );
+    assert_eq!(
+        ok(
+            &format!("{j}FilterJSON"),
+            json!({"array": items, "key": "k", "value": null})
+        )
+        .await,
+        json!([]),
+        "null data is unset: the default {{}} matches nothing"
+    );
+    assert!(
+        run_node(&format!("{j}FilterJSON"), json!({"array": [1], "key": "k"}))
+            .await
+            .unwrap_err()
+            .contains("item 0 is not an object")
+    );
+    assert_eq!(
+        ok(&format!("{j}JSONTemplate"), json!({"template": "{\"who\": \"$username\", \"id\": $user}", "values": {"user": 7, "username": "ada"}})).await,
+        json!({"who": "ada", "id": 7})
+    );
+    let err = run_node(
+        &format!("{j}JSONTemplate"),
+        json!({"template": "{\"a\": $x}", "values": {}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("Resulting JSON is invalid"), "{err}");
+}

@@ -17,6 +17,7 @@ pub mod dictionary;
 mod enums;
 pub mod hashlib;
 pub mod input;
+pub mod json;
 pub mod list;
 pub mod math;
 pub mod output;
