@@ -576,3 +576,52 @@ async fn json_nodes() {
     .unwrap_err();
     assert!(err.contains("Resulting JSON is invalid"), "{err}");
 }
+
+/// Every node of `tests/fixtures/nodetool_base_metadata.json` (derived from nodetool-base's
+/// source) has the same property names, types, defaults and outputs here.
+#[test]
+fn metadata_matches_nodetool_base() {
+    nodetool_std_nodes::link();
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/nodetool_base_metadata.json")).unwrap();
+    let registry = NodeRegistry::global();
+    let mut problems = Vec::new();
+    for (node_type, expected) in fixture["nodes"].as_object().unwrap() {
+        let Some(found) = registry.get(node_type) else {
+            problems.push(format!("{node_type}: not registered"));
+            continue;
+        };
+        let m = &found.metadata;
+        let properties: Vec<Value> = m
+            .properties
+            .iter()
+            .map(|p| {
+                json!([
+                    p.name,
+                    p.type_metadata.name,
+                    p.default.clone().unwrap_or(Value::Null)
+                ])
+            })
+            .collect();
+        if Value::Array(properties.clone()) != expected["properties"] {
+            problems.push(format!(
+                "{node_type}: properties {} != {}",
+                Value::Array(properties),
+                expected["properties"]
+            ));
+        }
+        let outputs: Vec<Value> = m
+            .outputs
+            .iter()
+            .map(|o| json!([o.name, o.type_metadata.name]))
+            .collect();
+        if Value::Array(outputs.clone()) != expected["outputs"] {
+            problems.push(format!(
+                "{node_type}: outputs {} != {}",
+                Value::Array(outputs),
+                expected["outputs"]
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
