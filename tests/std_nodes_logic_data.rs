@@ -625,3 +625,196 @@ fn metadata_matches_nodetool_base() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test]
+async fn more_text_nodes() {
+    let t = "nodetool.text.";
+    assert_eq!(
+        ok(
+            &format!("{t}Slice"),
+            json!({"text": "héllo wörld", "start": -5, "stop": 11})
+        )
+        .await,
+        json!("wörld")
+    );
+    assert_eq!(
+        ok(&format!("{t}Slice"), json!({"text": "abc"})).await,
+        json!(""),
+        "NodeTool's default stop=0"
+    );
+    assert!(run_node(
+        &format!("{t}Slice"),
+        json!({"text": "abc", "stop": 3, "step": 0})
+    )
+    .await
+    .unwrap_err()
+    .contains("slice step cannot be zero"));
+    assert_eq!(
+        ok(
+            &format!("{t}Extract"),
+            json!({"text": "abcdef", "start": 1, "end": -1})
+        )
+        .await,
+        json!("bcde")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}TrimWhitespace"),
+            json!({"text": "\u{3000} a b \n", "trim_end": false})
+        )
+        .await,
+        json!("a b \n")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}CollapseWhitespace"),
+            json!({"text": "  a \t b\n\n c  "})
+        )
+        .await,
+        json!("a b c")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}CollapseWhitespace"),
+            json!({"text": "a  \n\n  b", "preserve_newlines": true, "replacement": "_"})
+        )
+        .await,
+        json!("a_\n\n_b")
+    );
+    assert_eq!(
+        ok(&format!("{t}ToTitlecase"), json!({"text": "they're here"})).await,
+        json!("They'Re Here")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}CapitalizeText"),
+            json!({"text": "hELLO World"})
+        )
+        .await,
+        json!("Hello world")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}StartsWith"),
+            json!({"text": "Rust", "prefix": ""})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}EndsWith"),
+            json!({"text": "Rust", "suffix": "ST"})
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Contains"),
+            json!({"text": "Hello World", "substring": "world", "case_sensitive": false})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Contains"),
+            json!({"text": "a b", "search_values": ["a", "z"], "match_mode": "all"})
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Contains"),
+            json!({"text": "a b", "search_values": ["y", "z"], "match_mode": "none"})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}IndexOf"),
+            json!({"text": "abcabc", "substring": "c"})
+        )
+        .await,
+        json!(-1),
+        "NodeTool's default end_index=0 searches nothing"
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}IndexOf"),
+            json!({"text": "abcabc", "substring": "c", "end_index": 6})
+        )
+        .await,
+        json!(2)
+    );
+    assert_eq!(ok(&format!("{t}IndexOf"), json!({"text": "abcABC", "substring": "c", "end_index": 6, "case_sensitive": false, "search_from_end": true})).await, json!(5));
+    assert_eq!(
+        ok(
+            &format!("{t}PadText"),
+            json!({"text": "ab", "length": 5, "pad_character": "*", "direction": "both"})
+        )
+        .await,
+        json!("*ab**")
+    );
+    assert!(run_node(
+        &format!("{t}PadText"),
+        json!({"text": "ab", "length": 5, "pad_character": "ab"})
+    )
+    .await
+    .unwrap_err()
+    .contains("single character"));
+    assert_eq!(
+        ok(
+            &format!("{t}TruncateText"),
+            json!({"text": "abcdefgh", "max_length": 5, "ellipsis": "…"})
+        )
+        .await,
+        json!("abcd…")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}TruncateText"),
+            json!({"text": "abc", "max_length": 0, "ellipsis": "…"})
+        )
+        .await,
+        json!("…")
+    );
+}
+
+#[tokio::test]
+async fn math_function_node() {
+    let f = |input: Value, op: &str| json!({"input": input, "operation": op});
+    assert_eq!(
+        ok("lib.math.MathFunction", f(json!(3), "negate")).await,
+        json!(-3)
+    );
+    assert_eq!(
+        ok("lib.math.MathFunction", f(json!(-2), "cube")).await,
+        json!(-8)
+    );
+    assert_eq!(
+        ok("lib.math.MathFunction", f(json!(-8.0), "cube_root")).await,
+        json!(-2.0)
+    );
+    assert_eq!(
+        ok("lib.math.MathFunction", f(json!(1.0), "log")).await,
+        json!(0.0)
+    );
+    for (input, op) in [
+        (json!(-1), "square_root"),
+        (json!(0), "log"),
+        (json!(2), "arcsin"),
+    ] {
+        let err = run_node("lib.math.MathFunction", f(input, op))
+            .await
+            .unwrap_err();
+        assert!(err.contains("math domain error"), "{op}: {err}");
+    }
+    assert!(run_node("lib.math.MathFunction", f(json!(1), "exp"))
+        .await
+        .unwrap_err()
+        .contains("operation"));
+}

@@ -22,6 +22,7 @@ pub mod list;
 pub mod math;
 pub mod output;
 pub mod text;
+pub mod text_more;
 pub mod uuid;
 
 /// Makes sure the linker keeps this crate's node registrations.

@@ -162,3 +162,50 @@ mod tests {
             .contains("domain"));
     }
 }
+
+crate::enums::string_enum!(
+    /// A unary operation of `MathFunction`.
+    Operation, "nodetool.nodes.lib.math.MathFunction.Operation", default Negate,
+    {
+        Negate => "negate", Absolute => "absolute", Square => "square", Cube => "cube",
+        SquareRoot => "square_root", CubeRoot => "cube_root", Sine => "sine", Cosine => "cosine",
+        Tangent => "tangent", Arcsine => "arcsin", Arccosine => "arccos", Arctangent => "arctan",
+        Log => "log",
+    }
+);
+
+/// Performs a selected unary math operation on an input.
+/// math, negate, absolute, square, cube, square_root, cube_root, sine, cosine, tangent, arcsine, arccosine, arctangent, log
+#[node(namespace = "lib.math", layout = "small", expose_as_tool)]
+pub async fn math_function(
+    #[input(default = 0.0)] input: Number,
+    /// Unary operation to perform
+    #[input(default = Operation::Negate)]
+    operation: Operation,
+) -> Result<Number> {
+    let x = input.as_f64();
+    let domain = || Err("math domain error".into());
+    let float = |v: f64| Ok(Number::from(v));
+    match operation {
+        // Integers stay integers, as in Python (falling back to floats on overflow).
+        Operation::Negate => Ok(input.combine(input, |a, _| a.checked_neg(), |a, _| -a)),
+        Operation::Absolute => Ok(input.combine(input, |a, _| a.checked_abs(), |a, _| a.abs())),
+        Operation::Square => Ok(input.combine(input, i64::checked_mul, |a, b| a * b)),
+        Operation::Cube => {
+            let square = input.combine(input, i64::checked_mul, |a, b| a * b);
+            Ok(square.combine(input, i64::checked_mul, |a, b| a * b))
+        }
+        Operation::SquareRoot if x < 0.0 => domain(),
+        Operation::SquareRoot => float(x.sqrt()),
+        Operation::CubeRoot => float(x.abs().powf(1.0 / 3.0).copysign(x)),
+        Operation::Sine => float(x.sin()),
+        Operation::Cosine => float(x.cos()),
+        Operation::Tangent => float(x.tan()),
+        Operation::Arcsine | Operation::Arccosine if !(-1.0..=1.0).contains(&x) => domain(),
+        Operation::Arcsine => float(x.asin()),
+        Operation::Arccosine => float(x.acos()),
+        Operation::Arctangent => float(x.atan()),
+        Operation::Log if x <= 0.0 => domain(),
+        Operation::Log => float(x.ln()),
+    }
+}
