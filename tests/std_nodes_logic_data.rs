@@ -818,3 +818,121 @@ async fn math_function_node() {
         .unwrap_err()
         .contains("operation"));
 }
+
+#[tokio::test]
+async fn text_checks_and_conversions() {
+    let t = "nodetool.text.";
+    assert_eq!(
+        ok(
+            &format!("{t}ToString"),
+            json!({"value": {"a": [1.0, null]}})
+        )
+        .await,
+        json!("{'a': [1.0, None]}")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}ToString"),
+            json!({"value": "x", "mode": "repr"})
+        )
+        .await,
+        json!("'x'")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Chunk"),
+            json!({"text": "a b c d e", "length": 2, "overlap": 1})
+        )
+        .await,
+        json!(["a b", "b c", "c d", "d e", "e"])
+    );
+    assert_eq!(
+        ok(&format!("{t}Chunk"), json!({"text": ""})).await,
+        json!([""])
+    );
+    assert!(run_node(
+        &format!("{t}Chunk"),
+        json!({"text": "a", "length": 2, "overlap": 2})
+    )
+    .await
+    .unwrap_err()
+    .contains("must not be zero"));
+    assert_eq!(
+        ok(
+            &format!("{t}Compare"),
+            json!({"text_a": "B", "text_b": "a"})
+        )
+        .await,
+        json!("less"),
+        "code point order: 'B' < 'a'"
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Compare"),
+            json!({"text_a": " B", "text_b": "b", "case_sensitive": false, "trim_whitespace": true})
+        )
+        .await,
+        json!("equal")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}Equals"),
+            json!({"text_a": "Ä", "text_b": "ä", "case_sensitive": false})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(&format!("{t}IsEmpty"), json!({"text": " \n"})).await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}IsEmpty"),
+            json!({"text": " ", "trim_whitespace": false})
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}RemovePunctuation"),
+            json!({"text": "Hi, you! “Quote”", "replacement": "_"})
+        )
+        .await,
+        json!("Hi_ you_ “Quote”")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}HasLength"),
+            json!({"text": "héllo", "exact_length": 5})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}HasLength"),
+            json!({"text": "abc", "min_length": 1, "max_length": 9})
+        )
+        .await,
+        json!(false),
+        "as NodeTool: exact_length 0 decides"
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}SurroundWith"),
+            json!({"text": "(x)", "prefix": "(", "suffix": ")"})
+        )
+        .await,
+        json!("(x)")
+    );
+    assert_eq!(
+        ok(
+            &format!("{t}SurroundWith"),
+            json!({"text": "(x", "prefix": "(", "suffix": ")"})
+        )
+        .await,
+        json!("((x)")
+    );
+}

@@ -300,6 +300,180 @@ pub async fn truncate_text(
     }
 }
 
+string_enum!(
+    /// How `ToString` converts.
+    ToStringMode, "nodetool.nodes.nodetool.text.ToString.Mode", default Str,
+    { Str => "str", Repr => "repr" }
+);
+
+/// Converts any input value to its string representation.
+/// text, string, convert, repr, str, cast
+#[node(namespace = "nodetool.text", title = "To String")]
+pub async fn to_string(
+    #[input(default = Value::Array(Vec::new()))] value: Value,
+    /// Conversion mode: use `str(value)` or `repr(value)`.
+    #[input(default = ToStringMode::Str)]
+    mode: ToStringMode,
+) -> String {
+    match mode {
+        ToStringMode::Str => crate::json::py_str(&value),
+        ToStringMode::Repr => crate::json::py_repr(&value),
+    }
+}
+
+/// Splits text into chunks of specified word length.
+/// text, chunk, split
+#[node(namespace = "nodetool.text", title = "Split Text into Chunks")]
+pub async fn chunk(
+    #[input(default = "")] text: String,
+    #[input(default = 100, min = 1, max = 1000)] length: i64,
+    #[input(default = 0)] overlap: i64,
+    #[input(default = " ")] separator: String,
+) -> Result<Vec<String>> {
+    if length < 1 {
+        return Err(format!("length must be at least 1, got {length}").into());
+    }
+    let step = length - overlap;
+    if step == 0 {
+        return Err("range() arg 3 must not be zero (overlap equals length)".into());
+    }
+    if step < 0 {
+        return Ok(Vec::new());
+    }
+    let words: Vec<&str> = if separator.is_empty() {
+        return Err("empty separator".into());
+    } else {
+        text.split(separator.as_str()).collect()
+    };
+    let (length, step) = (length as usize, step as usize);
+    Ok((0..words.len())
+        .step_by(step)
+        .map(|i| words[i..(i + length).min(words.len())].join(" "))
+        .collect())
+}
+
+fn normalize(text: &str, case_sensitive: bool, trim: bool) -> String {
+    let text = if trim { text.trim() } else { text };
+    if case_sensitive {
+        text.to_owned()
+    } else {
+        text.to_lowercase()
+    }
+}
+
+/// Compares two text values and reports ordering.
+/// text, compare, equality, sort, equals, =
+#[node(namespace = "nodetool.text", title = "Compare Text")]
+pub async fn compare(
+    #[input(default = "", title = "First Text")] text_a: String,
+    #[input(default = "", title = "Second Text")] text_b: String,
+    /// Compare without lowercasing
+    #[input(default = true)]
+    case_sensitive: bool,
+    /// Strip leading/trailing whitespace before comparing
+    #[input(default = false)]
+    trim_whitespace: bool,
+) -> String {
+    let a = normalize(&text_a, case_sensitive, trim_whitespace);
+    let b = normalize(&text_b, case_sensitive, trim_whitespace);
+    // Python compares strings by code point, as Rust does.
+    match a.cmp(&b) {
+        std::cmp::Ordering::Less => "less",
+        std::cmp::Ordering::Equal => "equal",
+        std::cmp::Ordering::Greater => "greater",
+    }
+    .to_owned()
+}
+
+/// Checks if two text inputs are equal.
+/// text, compare, equals, match, =
+#[node(namespace = "nodetool.text", title = "Equals")]
+pub async fn equals(
+    #[input(default = "", title = "First Text")] text_a: String,
+    #[input(default = "", title = "Second Text")] text_b: String,
+    /// Disable lowercasing before compare
+    #[input(default = true)]
+    case_sensitive: bool,
+    /// Strip leading/trailing whitespace prior to comparison
+    #[input(default = false)]
+    trim_whitespace: bool,
+) -> bool {
+    normalize(&text_a, case_sensitive, trim_whitespace)
+        == normalize(&text_b, case_sensitive, trim_whitespace)
+}
+
+/// Checks if text is empty or contains only whitespace.
+/// text, check, empty, compare, validate, whitespace, string
+#[node(namespace = "nodetool.text", title = "Is Empty")]
+pub async fn is_empty(
+    #[input(default = "")] text: String,
+    #[input(default = true)] trim_whitespace: bool,
+) -> bool {
+    if trim_whitespace {
+        text.trim().is_empty()
+    } else {
+        text.is_empty()
+    }
+}
+
+/// Python's `string.punctuation`.
+pub const ASCII_PUNCTUATION: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+
+/// Removes punctuation characters from text.
+/// text, cleanup, punctuation, normalize
+#[node(namespace = "nodetool.text", title = "Remove Punctuation")]
+pub async fn remove_punctuation(
+    #[input(default = "")] text: String,
+    /// String to insert where punctuation was removed
+    #[input(default = "")]
+    replacement: String,
+    /// Characters that should be removed or replaced
+    #[input(default = ASCII_PUNCTUATION, title = "Punctuation Characters")]
+    punctuation: String,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if punctuation.contains(c) {
+            out.push_str(&replacement);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Checks if text length meets specified conditions.
+/// text, check, length, compare, validate, whitespace, string
+#[node(namespace = "nodetool.text", title = "Check Length")]
+pub async fn has_length(
+    #[input(default = "")] text: String,
+    #[input(default = 0, title = "Minimum Length")] min_length: i64,
+    #[input(default = 0, title = "Maximum Length")] max_length: i64,
+    #[input(default = 0, title = "Exact Length")] exact_length: i64,
+) -> bool {
+    // As NodeTool: `exact_length` always has a value, so it alone decides.
+    let _ = (min_length, max_length);
+    text.chars().count() as i64 == exact_length
+}
+
+/// Wraps text with the provided prefix and suffix.
+/// text, format, surround, decorate
+#[node(namespace = "nodetool.text", title = "Surround With")]
+pub async fn surround_with(
+    #[input(default = "")] text: String,
+    #[input(default = "")] prefix: String,
+    #[input(default = "")] suffix: String,
+    /// Do not add duplicates if the text is already wrapped
+    #[input(default = true, title = "Skip If Already Wrapped")]
+    skip_if_wrapped: bool,
+) -> String {
+    if skip_if_wrapped && text.starts_with(&prefix) && text.ends_with(&suffix) {
+        text
+    } else {
+        format!("{prefix}{text}{suffix}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
