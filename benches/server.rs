@@ -6,6 +6,10 @@
 //! `cargo bench --bench server` (optionally `-- SECONDS`, default 3 per row).
 
 use futures_util::{SinkExt, StreamExt};
+
+// The shared runtime (and the test nodes, which this bench does not use).
+#[path = "../tests/common/mod.rs"]
+mod common;
 use nodetool::api::{serve, AppState, Auth};
 use nodetool::models::Database;
 use serde_json::{json, Value};
@@ -135,11 +139,7 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(3);
     let time = Duration::from_secs(seconds);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = common::bench_runtime();
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Database::sqlite(&dir.path().join("bench.sqlite3"))

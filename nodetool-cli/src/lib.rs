@@ -330,11 +330,7 @@ async fn secrets(user: &str, command: SecretsCommand) -> anyhow::Result<ExitCode
         SecretsCommand::MasterKey(command) => return master_key(&env, command).await,
         other => other,
     };
-    // NODETOOL_KEYCHAIN_SERVICE names another keychain entry (tests use their own).
-    let service = env.get_or("NODETOOL_KEYCHAIN_SERVICE", "nodetool");
-    let master_key = MasterKeyManager::with_keychain_entry(service, "secrets_master_key")
-        .get(&env)
-        .await?;
+    let master_key = MasterKeyManager::from_env(&env).get(&env).await?;
     let crypto = SecretCrypto::new(master_key.expose());
     let db = Database::from_env(&env)
         .await

@@ -68,8 +68,7 @@ pub async fn zip(
     for (key, value) in keys.into_iter().zip(values) {
         let key = match key {
             Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => if b { "True" } else { "False" }.to_owned(),
+            key @ (Value::Number(_) | Value::Bool(_)) => crate::json::py_str(&key),
             other => {
                 return Err(format!(
                     "a dictionary key must be a string, number or boolean, not {}",
@@ -132,10 +131,8 @@ pub async fn reduce_dictionaries(
         let key = item
             .remove(&key_field)
             .ok_or_else(|| format!("Key field '{key_field}' not found in dictionary"))?;
-        let key = match key {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
+        // Python's str() of the key, as the dictionary NodeTool builds would print it.
+        let key = crate::json::py_str(&key);
         let value = if value_field.is_empty() {
             Value::Object(item.into_iter().collect())
         } else {

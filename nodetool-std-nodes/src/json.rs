@@ -34,7 +34,7 @@ pub fn py_repr(value: &Value) -> String {
         Value::Object(map) => {
             let inner: Vec<String> = map
                 .iter()
-                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .map(|(k, v)| format!("{}: {}", py_repr(&Value::String(k.clone())), py_repr(v)))
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }

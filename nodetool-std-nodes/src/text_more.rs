@@ -442,6 +442,8 @@ pub async fn remove_punctuation(
     out
 }
 
+// As in NodeTool, `exact_length` always has a value (0 by default), so it alone decides:
+// `min_length` and `max_length` are accepted but not used.
 /// Checks if text length meets specified conditions.
 /// text, check, length, compare, validate, whitespace, string
 #[node(namespace = "nodetool.text", title = "Check Length")]

@@ -17,11 +17,8 @@ pub async fn generate_uuid4() -> String {
 #[node(namespace = "lib.uuid", name = "GenerateUUID1", expose_as_tool)]
 pub async fn generate_uuid1() -> String {
     // Python uses the MAC address, or random bits where there is none: these are random.
-    let node: [u8; 6] = *Uuid::new_v4()
-        .as_bytes()
-        .first_chunk()
-        .unwrap_or(&[0x01, 0, 0, 0, 0, 0]);
-    Uuid::now_v1(&node).to_string()
+    let [a, b, c, d, e, f, ..] = Uuid::new_v4().into_bytes();
+    Uuid::now_v1(&[a, b, c, d, e, f]).to_string()
 }
 
 /// Python's namespace names (`dns`, `url`, `oid`, `x500`, any case) or a UUID string.

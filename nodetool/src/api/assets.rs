@@ -14,6 +14,8 @@ use axum::Json;
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 fn asset_error(error: AssetError) -> ApiError {
     match error {
@@ -68,10 +70,13 @@ pub async fn upload(
         .unwrap_or("application/octet-stream")
         .to_owned();
     let mut seen = 0u64;
+    let too_large = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&too_large);
     let stream = body.into_data_stream().map(move |chunk| {
         let chunk = chunk.map_err(|e| e.to_string())?;
         seen += chunk.len() as u64;
         if seen > MAX_ASSET_BYTES {
+            flag.store(true, Ordering::Relaxed);
             return Err(format!("the upload is larger than {MAX_ASSET_BYTES} bytes"));
         }
         Ok(chunk)
@@ -82,7 +87,13 @@ pub async fn upload(
         .await
         .map_err(|e| match e {
             AssetError::Storage(crate::storage::StorageError::Source { message, .. }) => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+                // The size limit, or the client's body failing (e.g. a dropped connection).
+                let status = if too_large.load(Ordering::Relaxed) {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                ApiError::new(status, message)
             }
             other => asset_error(other),
         })?;
@@ -107,7 +118,12 @@ pub async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let asset = state.assets().find(&user, &id).await.map_err(asset_error)?;
-    let stream = state.assets().open(&user, &id).await.map_err(asset_error)?;
+    let stream = state
+        .assets()
+        .storage()
+        .get_stream(&asset.storage_key())
+        .await
+        .map_err(|e| asset_error(e.into()))?;
     let body = Body::from_stream(stream.map_err(std::io::Error::other));
     let mut response = body.into_response();
     let content_type = HeaderValue::from_str(&asset.content_type)

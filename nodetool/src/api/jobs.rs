@@ -141,7 +141,11 @@ impl JobManager {
         let (workflow_id, graph) = resolve(db, user_id, request.workflow_id, request.graph).await?;
         let runner = WorkflowRunner::from_graph(&graph)
             .map_err(|errors| ApiError::unprocessable(errors.to_string()))?;
-        check_params(&runner, &request.params)?;
+        // Checked before a job is recorded.
+        runner
+            .plan()
+            .check_params(&request.params)
+            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
         let job_id = uuid::Uuid::now_v7().to_string();
         let job = Job::start(db, &job_id, user_id, &workflow_id, &request.params).await?;
         let cancel = self.shutting_down.child_token();
@@ -240,22 +244,6 @@ impl JobManager {
     /// Cancelled when shutdown begins.
     pub fn shutdown_token(&self) -> &CancellationToken {
         &self.shutting_down
-    }
-}
-
-/// Every parameter names an input node of the graph (checked before a job is recorded).
-fn check_params(runner: &WorkflowRunner, params: &Map<String, Value>) -> Result<(), ApiError> {
-    let names: Vec<&str> = runner.plan().param_names().collect();
-    match params.keys().find(|k| !names.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(unknown) => Err(ApiError::unprocessable(format!(
-            "unknown parameter `{unknown}` (the graph's inputs: {})",
-            if names.is_empty() {
-                "none".to_owned()
-            } else {
-                names.join(", ")
-            }
-        ))),
     }
 }
 

@@ -161,11 +161,7 @@ impl AppState {
     pub async fn from_env(env: &Environment) -> Result<Self, ServerError> {
         let auth = Auth::from_env(env)?;
         let db = Database::from_env(env).await?;
-        let service = env.get_or("NODETOOL_KEYCHAIN_SERVICE", "nodetool");
-        let crypto = match MasterKeyManager::with_keychain_entry(service, "secrets_master_key")
-            .get(env)
-            .await
-        {
+        let crypto = match MasterKeyManager::from_env(env).get(env).await {
             Ok(key) => Some(SecretCrypto::new(key.expose())),
             Err(error) => {
                 tracing::warn!(%error, "no master key: the secrets endpoints are disabled");

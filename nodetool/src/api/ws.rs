@@ -162,12 +162,7 @@ impl Session {
                     }
                 }
                 Some(message) = self.out_rx.recv() => {
-                    if let Some(id) = message.get("job_id").and_then(Value::as_str) {
-                        if is_final(&message) {
-                            self.jobs.remove(id);
-                        }
-                    }
-                    if self.send(&mut socket, &message).await.is_err() {
+                    if self.forward(&mut socket, message).await.is_err() {
                         break;
                     }
                 }
@@ -182,12 +177,7 @@ impl Session {
         while !self.jobs.is_empty() {
             match tokio::time::timeout_at(deadline, self.out_rx.recv()).await {
                 Ok(Some(message)) => {
-                    if let Some(id) = message.get("job_id").and_then(Value::as_str) {
-                        if is_final(&message) {
-                            self.jobs.remove(id);
-                        }
-                    }
-                    if self.send(socket, &message).await.is_err() {
+                    if self.forward(socket, message).await.is_err() {
                         return;
                     }
                 }
@@ -199,6 +189,16 @@ impl Session {
             reason: Utf8Bytes::from_static("the server is shutting down"),
         };
         let _ = socket.send(Message::Close(Some(frame))).await;
+    }
+
+    /// Sends a job's message, forgetting the job once its final `job_update` goes out.
+    async fn forward(&mut self, socket: &mut WebSocket, message: Value) -> Result<(), axum::Error> {
+        if is_final(&message) {
+            if let Some(id) = message.get("job_id").and_then(Value::as_str) {
+                self.jobs.remove(id);
+            }
+        }
+        self.send(socket, &message).await
     }
 
     async fn send(&self, socket: &mut WebSocket, value: &Value) -> Result<(), axum::Error> {

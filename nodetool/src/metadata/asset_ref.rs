@@ -17,7 +17,7 @@
 
 use super::{NodeValue, TypeMetadata, ValueError};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// Reads the common fields of a reference object of NodeTool type `kind` (`None`: any).
@@ -159,12 +159,7 @@ macro_rules! typed_ref {
 
             /// The same reference, untyped.
             pub fn to_asset_ref(&self) -> AssetRef {
-                AssetRef {
-                    kind: $kind.to_owned(),
-                    uri: self.uri.clone(),
-                    asset_id: self.asset_id.clone(),
-                    data: self.data.clone(),
-                }
+                self.clone().into()
             }
         }
 
@@ -221,12 +216,13 @@ typed_ref!(
 
 /// An empty reference of NodeTool type `kind` (the default of a reference property).
 pub fn empty_ref(kind: &str) -> Value {
-    json!({"type": kind, "uri": "", "asset_id": null, "data": null})
+    ref_json(kind, String::new(), None, None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn references_round_trip_in_nodetool_shape() {

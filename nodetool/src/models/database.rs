@@ -94,10 +94,10 @@ impl Database {
             return Self::connect(url).await;
         }
         if let Some(db) = env.get("POSTGRES_DB").filter(|d| !d.is_empty()) {
-            let user = env.get_or("POSTGRES_USER", "postgres");
+            let user = percent_encode(env.get_or("POSTGRES_USER", "postgres"));
             let password = env
                 .get("POSTGRES_PASSWORD")
-                .map(|p| format!(":{p}"))
+                .map(|p| format!(":{}", percent_encode(p)))
                 .unwrap_or_default();
             let host = env.get_or("POSTGRES_HOST", "127.0.0.1");
             let port = env.get_or("POSTGRES_PORT", "5432");

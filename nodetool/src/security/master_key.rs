@@ -121,6 +121,15 @@ impl Default for MasterKeyManager {
 }
 
 impl MasterKeyManager {
+    /// NodeTool's keychain entry, or the service `NODETOOL_KEYCHAIN_SERVICE` names (tests use
+    /// their own).
+    pub fn from_env(env: &Environment) -> Self {
+        Self::with_keychain_entry(
+            env.get_or("NODETOOL_KEYCHAIN_SERVICE", "nodetool"),
+            "secrets_master_key",
+        )
+    }
+
     /// A manager using the keychain entry `service`/`user` (NodeTool's is
     /// `nodetool`/`secrets_master_key`: [`MasterKeyManager::default`]).
     pub fn with_keychain_entry(service: &str, user: &str) -> Self {

@@ -291,15 +291,19 @@ impl Storage {
         Ok(size)
     }
 
-    /// The whole object.
-    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+    /// Starts reading the object.
+    async fn fetch(&self, key: &str) -> Result<object_store::GetResult, StorageError> {
         let path = object_key(key)?;
-        let result = self
-            .store
+        self.store
             .get(&path)
             .await
-            .map_err(|e| StorageError::backend(key, e))?;
-        result
+            .map_err(|e| StorageError::backend(key, e))
+    }
+
+    /// The whole object.
+    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
+        self.fetch(key)
+            .await?
             .bytes()
             .await
             .map_err(|e| StorageError::backend(key, e))
@@ -310,12 +314,7 @@ impl Storage {
         &self,
         key: &str,
     ) -> Result<BoxStream<'static, Result<Bytes, StorageError>>, StorageError> {
-        let path = object_key(key)?;
-        let result = self
-            .store
-            .get(&path)
-            .await
-            .map_err(|e| StorageError::backend(key, e))?;
+        let result = self.fetch(key).await?;
         let owned = key.to_owned();
         Ok(result
             .into_stream()

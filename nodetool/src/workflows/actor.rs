@@ -179,7 +179,7 @@ impl NodeActor {
                 let round: Vec<Map<String, Value>> =
                     queued.iter_mut().filter_map(VecDeque::pop_front).collect();
                 if !round.is_empty() {
-                    self.fire_controlled(merge_overrides(&round)).await?;
+                    self.fire_controlled(merge_overrides(round)).await?;
                 }
                 continue;
             }
@@ -331,10 +331,10 @@ impl NodeActor {
         for (index, value) in values {
             self.node.set_input(index, value)?;
         }
-        let Some(key) = self.cache_key() else {
+        let Some(cache) = self.ctx.cache().cloned() else {
             return self.execute(properties).await;
         };
-        let Some(cache) = self.ctx.cache().cloned() else {
+        let Some(key) = self.cache_key() else {
             return self.execute(properties).await;
         };
         if let Some(outputs) = cache.get(&key) {
@@ -362,7 +362,6 @@ impl NodeActor {
         let cacheable = plan.descriptor.flags.cacheable
             && plan.descriptor.mode == ExecutionMode::Buffered
             && plan.control_routes.is_empty()
-            && self.ctx.cache().is_some()
             && plan.inputs.iter().all(|i| !i.streaming);
         if !cacheable {
             return None;
@@ -378,7 +377,7 @@ impl NodeActor {
         Some(super::cache::NodeCache::key(
             self.ctx.user_id(),
             &plan.node_type,
-            &properties,
+            properties,
         ))
     }
 

@@ -38,7 +38,7 @@ struct Entry {
 /// use nodetool::workflows::NodeCache;
 /// use serde_json::json;
 /// let cache = NodeCache::new(1 << 20);
-/// let key = NodeCache::key("1", "lib.math.Add", &json!({"a": 1, "b": 2}).as_object().unwrap());
+/// let key = NodeCache::key("1", "lib.math.Add", json!({"a": 1, "b": 2}).as_object().unwrap().clone());
 /// assert!(cache.get(&key).is_none());
 /// cache.put(key.clone(), vec![("output".into(), json!(3))]);
 /// assert_eq!(cache.get(&key).unwrap()[0].1, json!(3));
@@ -74,15 +74,21 @@ impl NodeCache {
 
     /// The key of a firing: whose run it is, the node type and its property values (objects'
     /// keys sorted, so equal values give equal keys). The user is part of it because a node's
-    /// result may depend on what only that user can read (an asset behind an id).
-    pub fn key(user_id: &str, node_type: &str, properties: &Map<String, Value>) -> String {
+    /// result may depend on what only that user can read (an asset behind an id). Kept as a
+    /// SHA-256 digest: property values (tokens among them) are never held or saved.
+    pub fn key(user_id: &str, node_type: &str, properties: Map<String, Value>) -> String {
+        use sha2::Digest;
         // JSON-encoded parts: no separator inside one part can be mistaken for the next.
-        Value::Array(vec![
+        let encoded = Value::Array(vec![
             Value::String(user_id.to_owned()),
             Value::String(node_type.to_owned()),
-            Value::Object(properties.clone()),
+            Value::Object(properties),
         ])
-        .to_string()
+        .to_string();
+        sha2::Sha256::digest(encoded.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The outputs cached under `key`, marking them recently used.
@@ -220,16 +226,16 @@ mod tests {
         let a = json!({"x": 1, "y": {"b": 2, "a": 1}});
         let b = json!({"y": {"a": 1, "b": 2}, "x": 1});
         assert_eq!(
-            NodeCache::key("1", "t", a.as_object().unwrap()),
-            NodeCache::key("1", "t", b.as_object().unwrap())
+            NodeCache::key("1", "t", a.as_object().unwrap().clone()),
+            NodeCache::key("1", "t", b.as_object().unwrap().clone())
         );
         assert_ne!(
-            NodeCache::key("1", "t", a.as_object().unwrap()),
-            NodeCache::key("1", "u", a.as_object().unwrap())
+            NodeCache::key("1", "t", a.as_object().unwrap().clone()),
+            NodeCache::key("1", "u", a.as_object().unwrap().clone())
         );
         assert_ne!(
-            NodeCache::key("1", "t", a.as_object().unwrap()),
-            NodeCache::key("2", "t", a.as_object().unwrap()),
+            NodeCache::key("1", "t", a.as_object().unwrap().clone()),
+            NodeCache::key("2", "t", a.as_object().unwrap().clone()),
             "users never share results"
         );
     }

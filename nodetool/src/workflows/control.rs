@@ -117,14 +117,8 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 /// Overrides merged in control-edge order: a later controller's value for a property wins.
-pub(crate) fn merge_overrides(events: &[Map<String, Value>]) -> Map<String, Value> {
-    let mut merged = Map::new();
-    for properties in events {
-        for (name, value) in properties {
-            merged.insert(name.clone(), value.clone());
-        }
-    }
-    merged
+pub(crate) fn merge_overrides(events: Vec<Map<String, Value>>) -> Map<String, Value> {
+    events.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -181,7 +175,7 @@ mod tests {
     fn later_controllers_override_earlier_ones() {
         let a = json!({"x": 1, "y": 1});
         let b = json!({"y": 2});
-        let merged = merge_overrides(&[
+        let merged = merge_overrides(vec![
             a.as_object().unwrap().clone(),
             b.as_object().unwrap().clone(),
         ]);

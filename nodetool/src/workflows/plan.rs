@@ -4,8 +4,9 @@ use super::control::CONTROL_HANDLE;
 use super::graph::{EdgeType, Graph, GraphEdge, GraphNode, SyncMode};
 use super::node::{ExecutionMode, Node, NodeDescriptor, NodeError, NodeRole};
 use super::registry::{is_empty, NodeRegistry};
+use super::runner::RunError;
 use crate::metadata::{NodeMetadata, TypeMetadata};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
@@ -278,6 +279,22 @@ impl WorkflowPlan {
         let node = self.nodes.iter().find(|n| &*n.id == node_id)?;
         let index = node.input_names.iter().position(|n| n == handle)?;
         node.inputs.get(index)
+    }
+
+    /// Every parameter names an input node of the graph ([`RunError::UnknownParam`] otherwise).
+    pub fn check_params(&self, params: &Map<String, Value>) -> Result<(), RunError> {
+        let available: Vec<&str> = self.param_names().collect();
+        match params.keys().find(|k| !available.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(name) => Err(RunError::UnknownParam {
+                name: name.clone(),
+                available: if available.is_empty() {
+                    "none".into()
+                } else {
+                    available.join(", ")
+                },
+            }),
+        }
     }
 
     /// The parameter names of the graph's input nodes.

@@ -330,17 +330,7 @@ impl WorkflowRunner {
                 ctx: node_ctx,
             });
         }
-        if let Some(name) = params.keys().next() {
-            let available: Vec<&str> = self.plan.param_names().collect();
-            return Err(RunError::UnknownParam {
-                name: name.clone(),
-                available: if available.is_empty() {
-                    "none".into()
-                } else {
-                    available.join(", ")
-                },
-            });
-        }
+        self.plan.check_params(&params)?;
         Ok(actors)
     }
 
