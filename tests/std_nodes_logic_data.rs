@@ -2,36 +2,10 @@
 //! node run by the dynamic runner from NodeTool JSON, with edge cases and clear errors.
 
 use nodetool::prelude::*;
-use nodetool::workflows::RunError;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-/// Runs one node with `data` and returns its `output`, or the run's error text.
-async fn run_node(node_type: &str, data: Value) -> Result<Value, String> {
-    nodetool_std_nodes::link();
-    let graph = Graph::from_json_str(
-        &json!({
-            "nodes": [
-                {"id": "n", "type": node_type, "data": data},
-                {"id": "o", "type": "nodetool.output.Output", "data": {"name": "out"}}
-            ],
-            "edges": [{"source": "n", "sourceHandle": "output", "target": "o", "targetHandle": "value"}]
-        })
-        .to_string(),
-    )
-    .map_err(|e| e.to_string())?;
-    let runner = WorkflowRunner::from_graph(&graph).map_err(|e| e.to_string())?;
-    match runner.run(&ProcessingContext::default(), Map::new()).await {
-        Ok(result) => Ok(result.get("out").cloned().unwrap_or(Value::Null)),
-        Err(RunError::NodeFailed { error, .. }) => Err(error.to_string()),
-        Err(other) => Err(other.to_string()),
-    }
-}
-
-async fn ok(node_type: &str, data: Value) -> Value {
-    run_node(node_type, data)
-        .await
-        .unwrap_or_else(|e| panic!("{node_type}: {e}"))
-}
+mod node_harness;
+use node_harness::{ok, run_node};
 
 #[tokio::test]
 async fn boolean_nodes() {

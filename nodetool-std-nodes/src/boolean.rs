@@ -5,29 +5,7 @@ use nodetool::metadata::Number;
 use nodetool::prelude::*;
 use serde_json::Value;
 
-/// Python's `==` on JSON values: numbers by value (`1 == 1.0`), booleans as 0 and 1
-/// (`True == 1`), lists and objects item by item.
-pub fn py_eq(a: &Value, b: &Value) -> bool {
-    fn num(v: &Value) -> Option<f64> {
-        match v {
-            Value::Number(n) => n.as_f64(),
-            Value::Bool(b) => Some(f64::from(u8::from(*b))),
-            _ => None,
-        }
-    }
-    match (a, b) {
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
-        }
-        _ => match (num(a), num(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => a == b,
-        },
-    }
-}
+pub use crate::python::py_eq;
 
 /// Return one of two values based on boolean condition.
 /// if, condition, flow-control, branch, true, false, switch, toggle

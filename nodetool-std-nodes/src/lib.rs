@@ -21,6 +21,7 @@ pub mod json;
 pub mod list;
 pub mod math;
 pub mod output;
+pub mod python;
 pub mod text;
 pub mod text_more;
 pub mod uuid;

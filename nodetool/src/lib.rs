@@ -40,6 +40,7 @@ pub mod models;
 #[cfg(feature = "security")]
 pub mod security;
 pub mod workflows;
+pub mod workspace;
 
 pub use nodetool_macros::{node, register_setting, Outputs};
 

@@ -2,11 +2,11 @@
 //! [`ProcessingContext`] helpers nodes use to read and create them.
 
 use super::store::{Storage, StorageError};
-use super::workspace::{Workspace, WorkspaceError};
 use crate::metadata::AssetRef;
 use crate::models::asset::storage_key;
 use crate::models::{Asset, Database, ModelError};
 use crate::workflows::ProcessingContext;
+use crate::workspace::WorkspaceError;
 use base64::Engine;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
@@ -248,11 +248,6 @@ impl ProcessingContext {
     pub fn asset_store(&self) -> Option<&Arc<AssetStore>> {
         self.storage_scope().assets.as_ref()
     }
-
-    /// The run's workspace folder, if it has one.
-    pub fn workspace(&self) -> Option<&Workspace> {
-        self.storage_scope().workspace.as_ref()
-    }
 }
 
 /// What a context knows of storage.
@@ -260,8 +255,6 @@ impl ProcessingContext {
 pub struct StorageScope {
     /// Where assets are.
     pub assets: Option<Arc<AssetStore>>,
-    /// The workspace folder.
-    pub workspace: Option<Workspace>,
 }
 
 #[cfg(test)]

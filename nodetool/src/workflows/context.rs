@@ -25,6 +25,7 @@ struct JobScope {
     http: reqwest::Client,
     #[cfg(feature = "storage")]
     storage: crate::storage::StorageScope,
+    workspace: Option<crate::workspace::Workspace>,
     cache: Option<Arc<super::cache::NodeCache>>,
 }
 
@@ -82,6 +83,7 @@ pub struct ProcessingContextBuilder {
     http: Option<reqwest::Client>,
     #[cfg(feature = "storage")]
     storage: crate::storage::StorageScope,
+    workspace: Option<crate::workspace::Workspace>,
     cache: Option<Arc<super::cache::NodeCache>>,
 }
 
@@ -93,9 +95,8 @@ impl ProcessingContextBuilder {
         self
     }
     /// Gives nodes `workspace` for their files.
-    #[cfg(feature = "storage")]
-    pub fn workspace(mut self, workspace: crate::storage::Workspace) -> Self {
-        self.storage.workspace = Some(workspace);
+    pub fn workspace(mut self, workspace: crate::workspace::Workspace) -> Self {
+        self.workspace = Some(workspace);
         self
     }
     /// Caches the results of cacheable nodes in `cache` (shared across runs).
@@ -149,6 +150,7 @@ impl ProcessingContextBuilder {
                 http: self.http.unwrap_or_default(),
                 #[cfg(feature = "storage")]
                 storage: self.storage,
+                workspace: self.workspace,
                 cache: self.cache,
             }),
             run: None,
@@ -161,6 +163,11 @@ impl ProcessingContext {
     #[cfg(feature = "storage")]
     pub(crate) fn storage_scope(&self) -> &crate::storage::StorageScope {
         &self.job.storage
+    }
+
+    /// The run's workspace folder, if it has one.
+    pub fn workspace(&self) -> Option<&crate::workspace::Workspace> {
+        self.job.workspace.as_ref()
     }
 
     /// The node result cache of this run, if it has one.

@@ -26,7 +26,7 @@ pub enum WorkspaceError {
 /// A folder for a workflow's files: every path is relative to it and resolves inside it.
 ///
 /// ```
-/// use nodetool::storage::Workspace;
+/// use nodetool::workspace::Workspace;
 /// let dir = tempfile::tempdir().unwrap();
 /// let ws = Workspace::new(dir.path()).unwrap();
 /// ws.write("notes/a.txt", b"hi").unwrap();
