@@ -910,3 +910,51 @@ async fn text_checks_and_conversions() {
         json!("((x)")
     );
 }
+
+#[tokio::test]
+async fn validate_json_and_the_nodetool_json_names() {
+    let schema = json!({
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+        "required": ["name"]
+    });
+    for namespace in ["lib.json", "nodetool.json"] {
+        let node = format!("{namespace}.ValidateJSON");
+        let valid = json!({"data": {"name": "Zoë", "age": 3}, "schema": schema});
+        assert_eq!(ok(&node, valid).await, json!(true));
+        let invalid = json!({"data": {"name": "Zoë", "age": -1}, "schema": schema});
+        assert_eq!(ok(&node, invalid).await, json!(false));
+        assert_eq!(ok(&node, json!({"data": [1]})).await, json!(true));
+    }
+    let e = run_node(
+        "lib.json.ValidateJSON",
+        json!({"data": 1, "schema": {"type": "no-such-type"}}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("schema: not a valid JSON schema"), "{e}");
+    // The aliases run the lib.json nodes.
+    assert_eq!(
+        ok(
+            "nodetool.json.GetJSONPathInt",
+            json!({"data": {"a": [{"b": "7"}]}, "path": "a.0.b"})
+        )
+        .await,
+        json!(7)
+    );
+    assert_eq!(
+        ok(
+            "nodetool.json.FilterJSON",
+            json!({"array": [{"k": 1}, {"k": 2}, {}], "key": "k", "value": 1.0})
+        )
+        .await,
+        json!([{"k": 1}])
+    );
+    let registry = NodeRegistry::global();
+    let alias = &registry
+        .get("nodetool.json.GetJSONPathStr")
+        .unwrap()
+        .metadata;
+    assert_eq!(alias.namespace, "nodetool.json");
+    assert_eq!(alias.node_type, "nodetool.json.GetJSONPathStr");
+}

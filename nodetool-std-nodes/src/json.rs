@@ -257,18 +257,6 @@ pub async fn get_json_path_float(
     }
 }
 
-/// Python's truthiness of a JSON value.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
-}
-
 /// Extract boolean value from JSON object using dot notation path.
 /// json, path, extract, boolean
 #[node(namespace = "lib.json", name = "GetJSONPathBool")]
@@ -283,7 +271,7 @@ pub async fn get_json_path_bool(
     #[input(default = false)]
     default: bool,
 ) -> bool {
-    extract(&data, &path).map_or(default, truthy)
+    extract(&data, &path).map_or(default, crate::python::py_truthy)
 }
 
 /// Extract list/array value from JSON object using dot notation path.
@@ -389,6 +377,56 @@ pub async fn json_template(
         }
         Err(e) => Err(format!("Resulting JSON is invalid: {e} \n {result}").into()),
     }
+}
+
+/// Validate JSON data against a schema.
+/// json, validate, schema
+///
+/// The schema's `$schema` picks the draft (the latest, 2020-12, when absent), as Python's
+/// `jsonschema.validate` does; an invalid schema is an error, not `false`.
+#[node(namespace = "lib.json", name = "ValidateJSON", title = "Validate JSON")]
+pub async fn validate_json(
+    /// JSON data to validate
+    #[input(default = Value::Null)]
+    data: Value,
+    /// JSON schema for validation
+    #[input(default = Map::new())]
+    schema: Map<String, Value>,
+) -> Result<bool> {
+    let validator = jsonschema::validator_for(&Value::Object(schema))
+        .map_err(|e| format!("schema: not a valid JSON schema: {e}"))?;
+    Ok(validator.is_valid(&data))
+}
+
+/// `nodetool.json` is NodeTool's second name for these nodes; only the default of `data`
+/// (`None` there, `{}` in `lib.json`) and `FilterJSON`'s `value` (`None`) differ.
+mod nodetool_json {
+    use nodetool::metadata::NodeMetadata;
+
+    fn default_none(metadata: &mut NodeMetadata, name: &str) {
+        for property in metadata.properties.iter_mut().filter(|p| p.name == name) {
+            property.default = Some(serde_json::Value::Null);
+        }
+    }
+    fn data_none(metadata: &mut NodeMetadata) {
+        default_none(metadata, "data")
+    }
+    fn value_none(metadata: &mut NodeMetadata) {
+        default_none(metadata, "value")
+    }
+
+    nodetool::node_alias!("nodetool.json.ParseDict" => "lib.json.ParseDict");
+    nodetool::node_alias!("nodetool.json.ParseList" => "lib.json.ParseList");
+    nodetool::node_alias!("nodetool.json.StringifyJSON" => "lib.json.StringifyJSON");
+    nodetool::node_alias!("nodetool.json.GetJSONPathStr" => "lib.json.GetJSONPathStr", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.GetJSONPathInt" => "lib.json.GetJSONPathInt", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.GetJSONPathFloat" => "lib.json.GetJSONPathFloat", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.GetJSONPathBool" => "lib.json.GetJSONPathBool", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.GetJSONPathList" => "lib.json.GetJSONPathList", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.GetJSONPathDict" => "lib.json.GetJSONPathDict", adjust = data_none);
+    nodetool::node_alias!("nodetool.json.ValidateJSON" => "lib.json.ValidateJSON");
+    nodetool::node_alias!("nodetool.json.FilterJSON" => "lib.json.FilterJSON", adjust = value_none);
+    nodetool::node_alias!("nodetool.json.JSONTemplate" => "lib.json.JSONTemplate");
 }
 
 #[cfg(test)]

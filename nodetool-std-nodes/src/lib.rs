@@ -11,6 +11,7 @@
 
 pub mod base64;
 pub mod boolean;
+pub mod compare;
 pub mod constant;
 pub mod control;
 pub mod dictionary;

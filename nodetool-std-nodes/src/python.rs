@@ -18,6 +18,18 @@ pub fn py_type_name(value: &Value) -> &'static str {
     }
 }
 
+/// Python's truthiness (`bool(value)`): `None`, `0`, `""`, `[]` and `{}` are false.
+pub fn py_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
 /// A number or a boolean (Python's `bool` is an `int`) as a float.
 fn numeric(value: &Value) -> Option<f64> {
     match value {

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use nodetool::prelude::*;
-use nodetool::workflows::RunError;
+use nodetool::workflows::{RunError, RunResult};
 use serde_json::{json, Map, Value};
 
 /// Runs one node with `data` and returns its `output`, or the run's error text.
@@ -44,6 +44,17 @@ pub async fn run_output(
         Err(RunError::NodeFailed { error, .. }) => Err(error.to_string()),
         Err(other) => Err(other.to_string()),
     }
+}
+
+/// Runs a NodeTool graph (`{"nodes": [...], "edges": [...]}`) and returns its result.
+pub async fn run_graph(graph: Value, ctx: &ProcessingContext) -> Result<RunResult, String> {
+    nodetool_std_nodes::link();
+    let graph = Graph::from_json_str(&graph.to_string()).map_err(|e| e.to_string())?;
+    let runner = WorkflowRunner::from_graph(&graph).map_err(|e| e.to_string())?;
+    runner.run(ctx, Map::new()).await.map_err(|e| match e {
+        RunError::NodeFailed { error, .. } => error.to_string(),
+        other => other.to_string(),
+    })
 }
 
 /// The node's output; panics with the error text when it fails.

@@ -15,4 +15,4 @@ pub use asset_ref::{empty_ref, AssetRef, AudioRef, DocumentRef, ImageRef, TextRe
 pub use node_metadata::{title_case, NodeMetadata, OutputSlot, Property};
 pub use number::Number;
 pub use type_metadata::TypeMetadata;
-pub use value::{describe, NodeValue, ValueError};
+pub use value::{describe, NodeValue, Nothing, ValueError};

@@ -84,6 +84,38 @@ impl NodeValue for Value {
     }
 }
 
+/// NodeTool's `None` type (`none`): a node returning it has one output, `output`, that
+/// carries no value, like a Python node whose `process` returns `None`.
+///
+/// ```
+/// use nodetool::metadata::{Nothing, NodeValue};
+/// assert_eq!(Nothing::type_metadata().name, "none");
+/// assert!(Nothing.into_value().is_null());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nothing;
+
+impl JsonSchema for Nothing {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Nothing".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "null"})
+    }
+}
+
+impl NodeValue for Nothing {
+    fn type_metadata() -> TypeMetadata {
+        TypeMetadata::new("none")
+    }
+    fn from_value(_: Value) -> Result<Self, ValueError> {
+        Ok(Nothing)
+    }
+    fn into_value(self) -> Value {
+        Value::Null
+    }
+}
+
 impl NodeValue for String {
     fn type_metadata() -> TypeMetadata {
         TypeMetadata::new("str")

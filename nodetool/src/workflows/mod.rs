@@ -40,8 +40,8 @@ pub use graph::{
 pub use inbox::{InboxClosed, NodeInbox};
 pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs, SingleOutput};
 pub use node::{
-    BoxError, BoxFuture, ExecutionMode, Node, NodeDescriptor, NodeError, NodeFlags, NodeRole,
-    NodeType,
+    BoxError, BoxFuture, ExecutionMode, Node, NodeAlias, NodeDescriptor, NodeError, NodeFlags,
+    NodeRole, NodeType,
 };
 pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
 pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};

@@ -70,6 +70,53 @@ pub struct NodeDescriptor {
 
 inventory::collect!(NodeDescriptor);
 
+/// A second type name for a node type, as NodeTool ships some nodes under two namespaces
+/// (`lib.json.ParseDict` and `nodetool.json.ParseDict`). Declare one with [`node_alias!`].
+///
+/// [`node_alias!`]: crate::node_alias
+#[derive(Debug)]
+pub struct NodeAlias {
+    /// The alias, `namespace.Name`.
+    pub node_type: &'static str,
+    /// The registered type it runs.
+    pub target: &'static str,
+    /// Adjusts the alias's metadata where the two names differ (a default, say).
+    pub adjust: Option<fn(&mut crate::metadata::NodeMetadata)>,
+}
+
+inventory::collect!(NodeAlias);
+
+/// Registers a second type name for a `#[node]` type (see [`NodeAlias`]).
+///
+/// ```
+/// use nodetool::prelude::*;
+///
+/// /// Says hello.
+/// #[node(namespace = "demo.a")]
+/// async fn hello() -> String {
+///     "hello".to_owned()
+/// }
+/// nodetool::node_alias!("demo.b.Hello" => "demo.a.Hello");
+///
+/// let registry = nodetool::workflows::NodeRegistry::global();
+/// let alias = registry.get("demo.b.Hello").unwrap();
+/// assert_eq!(alias.metadata.namespace, "demo.b");
+/// ```
+#[macro_export]
+macro_rules! node_alias {
+    ($alias:literal => $target:literal $(, adjust = $adjust:expr)? $(,)?) => {
+        $crate::__private::inventory::submit! {
+            $crate::workflows::NodeAlias {
+                node_type: $alias,
+                target: $target,
+                adjust: $crate::node_alias!(@adjust $($adjust)?),
+            }
+        }
+    };
+    (@adjust) => { ::core::option::Option::None };
+    (@adjust $adjust:expr) => { ::core::option::Option::Some($adjust) };
+}
+
 /// Why a node did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {

@@ -1,7 +1,7 @@
 //! [`NodeRegistry`]: every node type linked into the program, by type name.
 
 use super::graph::GraphNode;
-use super::node::{Node, NodeDescriptor, NodeError};
+use super::node::{Node, NodeAlias, NodeDescriptor, NodeError};
 use crate::metadata::NodeMetadata;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -50,8 +50,47 @@ impl NodeRegistry {
                     );
                 }
             }
+            for alias in inventory::iter::<NodeAlias> {
+                if !registry.register_alias(alias) {
+                    tracing::warn!(
+                        node_type = alias.node_type,
+                        target = alias.target,
+                        "node alias names a missing type or a taken name; ignored"
+                    );
+                }
+            }
             registry
         })
+    }
+
+    /// Adds `alias` for its registered target; `false` if the target is missing or the name
+    /// is taken.
+    pub fn register_alias(&mut self, alias: &NodeAlias) -> bool {
+        if self.by_type.contains_key(alias.node_type) {
+            return false;
+        }
+        let Some(target) = self.by_type.get(alias.target) else {
+            return false;
+        };
+        let mut metadata = target.metadata.clone();
+        metadata.node_type = alias.node_type.to_owned();
+        metadata.namespace = alias
+            .node_type
+            .rsplit_once('.')
+            .map_or("", |(namespace, _)| namespace)
+            .to_owned();
+        if let Some(adjust) = alias.adjust {
+            adjust(&mut metadata);
+        }
+        let descriptor = target.descriptor;
+        self.by_type.insert(
+            alias.node_type,
+            RegisteredNode {
+                descriptor,
+                metadata,
+            },
+        );
+        true
     }
 
     /// Adds a node type; returns `false` (and keeps the existing one) if the name is taken.
