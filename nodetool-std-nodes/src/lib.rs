@@ -22,9 +22,11 @@ pub mod json;
 pub mod list;
 pub mod math;
 pub mod output;
+pub mod pyre;
 pub mod python;
 pub mod text;
 pub mod text_more;
+pub mod text_regex;
 pub mod uuid;
 
 /// Makes sure the linker keeps this crate's node registrations.
