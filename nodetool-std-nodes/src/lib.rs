@@ -14,12 +14,16 @@ pub mod boolean;
 pub mod compare;
 pub mod constant;
 pub mod control;
+pub mod date;
 pub mod dictionary;
 mod enums;
 pub mod hashlib;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod input;
 pub mod json;
 pub mod list;
+pub mod markdown;
 pub mod math;
 pub mod output;
 pub mod pyre;

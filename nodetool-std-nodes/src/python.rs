@@ -166,6 +166,40 @@ pub fn unique<'a>(values: impl IntoIterator<Item = &'a Value>) -> Result<Vec<Val
     Ok(out)
 }
 
+/// Python's `str.isspace()` (and `\s` in a `str` pattern): Unicode white space plus the
+/// separators U+001C..U+001F.
+pub(crate) fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()`.
+pub(crate) fn py_strip(s: &str) -> &str {
+    s.trim_matches(py_space)
+}
+
+/// The first code points of the runs of ten Unicode decimal digits (category Nd, 0..9), as of
+/// Unicode 15.
+const DIGIT_ZEROS: [u32; 68] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x11F50, 0x16A60, 0x16AC0,
+    0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E950,
+    0x1FBF0,
+];
+
+/// The value of a Unicode decimal digit (Python's `\d` and `int()`): `'7'` and `'٧'` are 7.
+pub(crate) fn decimal_digit(c: char) -> Option<u32> {
+    if c.is_ascii() {
+        return c.to_digit(10);
+    }
+    let cp = u32::from(c);
+    let run = DIGIT_ZEROS.partition_point(|&zero| zero <= cp);
+    let zero = DIGIT_ZEROS[run.checked_sub(1)?];
+    (cp - zero < 10).then_some(cp - zero)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,7 +96,10 @@ impl TypeMetadata {
         match (self.name.as_str(), target.name.as_str()) {
             ("int", "float") | ("float", "int") => return true,
             // Every kind of asset reference is an asset.
-            ("image" | "audio" | "video" | "document" | "text" | "folder", "asset") => return true,
+            (
+                "image" | "audio" | "video" | "document" | "text" | "folder" | "dataframe",
+                "asset",
+            ) => return true,
             ("union", _) => return self.type_args.iter().any(|t| t.is_assignable_to(target)),
             (_, "union") => return target.type_args.iter().any(|t| self.is_assignable_to(t)),
             (s, "list") if s != "list" => {
