@@ -32,6 +32,8 @@
 // Lets the macros' `::nodetool::…` paths work inside this crate too.
 extern crate self as nodetool;
 
+#[cfg(feature = "chat")]
+pub mod chat;
 #[cfg(feature = "config")]
 pub mod config;
 pub mod metadata;

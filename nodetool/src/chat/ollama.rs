@@ -1,0 +1,296 @@
+//! Ollama's chat API (`POST {base}/api/chat`), streaming newline-delimited JSON.
+
+use super::error::ChatError;
+use super::framing::{Framing, SseEvent};
+use super::split_data_uri;
+use super::transport::{ChatProvider, ChunkStream, StreamParser, Transport};
+use super::types::{
+    ChatRequest, ChatResponse, Chunk, ContentPart, ModelInfo, Role, ToolCall, Usage,
+};
+use crate::workflows::BoxFuture;
+use serde_json::{json, Map, Value};
+use tokio_util::sync::CancellationToken;
+
+const NAME: &str = "ollama";
+
+/// The default base URL (a local Ollama).
+pub const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434";
+
+/// A local or remote Ollama server.
+#[derive(Debug, Clone)]
+pub struct OllamaProvider {
+    transport: Transport,
+    base_url: String,
+}
+
+impl Default for OllamaProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OllamaProvider {
+    /// Ollama at [`OLLAMA_BASE_URL`].
+    pub fn new() -> Self {
+        OllamaProvider {
+            transport: Transport::new(NAME),
+            base_url: OLLAMA_BASE_URL.to_owned(),
+        }
+    }
+
+    /// Ollama at `base_url` (`OLLAMA_API_URL`).
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Uses `client` for requests.
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.transport.http = client;
+        self
+    }
+
+    /// Sets how requests are retried.
+    pub fn with_retry(mut self, retry: super::RetryPolicy) -> Self {
+        self.transport.retry = retry;
+        self
+    }
+
+    fn post(&self, body: Value) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
+        move || {
+            self.transport
+                .http
+                .post(format!("{}/api/chat", self.base_url))
+                .json(&body)
+        }
+    }
+}
+
+/// The request body.
+pub(crate) fn request_body(request: &ChatRequest, stream: bool) -> Result<Value, ChatError> {
+    let mut messages = Vec::new();
+    for m in &request.messages {
+        let role = match m.role {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        };
+        let mut message = json!({"role": role, "content": m.text()});
+        let images = m
+            .content
+            .iter()
+            .filter_map(|p| match p {
+                ContentPart::Image { url } => {
+                    Some(split_data_uri(url).map(|(_, d)| d).ok_or_else(|| {
+                        ChatError::config(
+                            NAME,
+                            format!("images must be inline (`data:` URIs) for Ollama, not `{url}`"),
+                        )
+                    }))
+                }
+                ContentPart::Text { .. } => None,
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !images.is_empty() {
+            message["images"] = json!(images);
+        }
+        if !m.tool_calls.is_empty() {
+            message["tool_calls"] = m
+                .tool_calls
+                .iter()
+                .map(|c| json!({"function": {"name": c.name, "arguments": c.arguments}}))
+                .collect();
+        }
+        if let (Role::Tool, Some(name)) = (m.role, &m.name) {
+            message["tool_name"] = json!(name);
+        }
+        messages.push(message);
+    }
+    let mut body = Map::new();
+    body.insert("model".into(), json!(request.model));
+    body.insert("messages".into(), Value::Array(messages));
+    body.insert("stream".into(), json!(stream));
+    if !request.tools.is_empty() {
+        let tools = request
+            .tools
+            .iter()
+            .map(|t| {
+                json!({"type": "function", "function": {
+                    "name": t.name, "description": t.description, "parameters": t.parameters}})
+            })
+            .collect();
+        body.insert("tools".into(), Value::Array(tools));
+    }
+    if let Some(schema) = &request.json_schema {
+        body.insert("format".into(), schema.clone());
+    }
+    let mut options = Map::new();
+    if let Some(n) = request.max_tokens {
+        options.insert("num_predict".into(), json!(n));
+    }
+    if let Some(t) = request.temperature {
+        options.insert("temperature".into(), json!(t));
+    }
+    if !options.is_empty() {
+        body.insert("options".into(), Value::Object(options));
+    }
+    Ok(Value::Object(body))
+}
+
+/// The chunks of one answer line; `calls` numbers tool calls (Ollama gives no ids).
+fn chunks_of(line: &Value, calls: &mut usize) -> Result<(Vec<Chunk>, bool), ChatError> {
+    if let Some(error) = line.get("error") {
+        return Err(ChatError::Api {
+            provider: NAME,
+            status: 500,
+            message: error
+                .as_str()
+                .map_or_else(|| error.to_string(), str::to_owned),
+        });
+    }
+    let message = &line["message"];
+    let mut out = Vec::new();
+    if let Some(text) = message["content"].as_str().filter(|t| !t.is_empty()) {
+        out.push(Chunk::Text(text.to_owned()));
+    }
+    for call in message["tool_calls"].as_array().into_iter().flatten() {
+        *calls += 1;
+        let function = &call["function"];
+        let arguments = match &function["arguments"] {
+            Value::String(s) => serde_json::from_str(s).map_err(|e| {
+                ChatError::malformed(NAME, format!("tool call arguments are not JSON ({e}): {s}"))
+            })?,
+            Value::Null => json!({}),
+            other => other.clone(),
+        };
+        out.push(Chunk::ToolCall(ToolCall {
+            id: call["id"]
+                .as_str()
+                .map_or_else(|| format!("call_{calls}"), str::to_owned),
+            name: function["name"].as_str().unwrap_or_default().to_owned(),
+            arguments,
+        }));
+    }
+    let done = line["done"].as_bool() == Some(true);
+    if done {
+        out.push(Chunk::Usage(Usage {
+            input_tokens: line["prompt_eval_count"].as_u64().unwrap_or(0),
+            output_tokens: line["eval_count"].as_u64().unwrap_or(0),
+        }));
+        out.push(Chunk::Finish(
+            line["done_reason"].as_str().unwrap_or("stop").to_owned(),
+        ));
+    }
+    Ok((out, done))
+}
+
+/// A whole (non-streamed) answer.
+pub(crate) fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
+    if body.get("message").is_none() && body.get("error").is_none() {
+        return Err(ChatError::malformed(
+            NAME,
+            format!("no `message` in the answer: {body}"),
+        ));
+    }
+    let mut reply = ChatResponse::default();
+    for chunk in chunks_of(body, &mut 0)?.0 {
+        reply.push(chunk);
+    }
+    Ok(reply)
+}
+
+/// Ollama's stream: one JSON object per line, the last with `"done": true`.
+#[derive(Debug, Default)]
+pub(crate) struct OllamaStream {
+    calls: usize,
+    done: bool,
+}
+
+impl StreamParser for OllamaStream {
+    fn frame(&mut self, frame: &SseEvent) -> Result<Vec<Chunk>, ChatError> {
+        let line: Value = serde_json::from_str(&frame.data).map_err(|e| {
+            ChatError::malformed(
+                NAME,
+                format!("a stream line is not JSON ({e}): {}", frame.data),
+            )
+        })?;
+        let (chunks, done) = chunks_of(&line, &mut self.calls)?;
+        self.done |= done;
+        Ok(chunks)
+    }
+
+    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError> {
+        if !self.done {
+            return Err(ChatError::malformed(
+                NAME,
+                "the stream ended without a line with `\"done\": true` (truncated)",
+            ));
+        }
+        Ok(Vec::new())
+    }
+}
+
+impl ChatProvider for OllamaProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn generate_message<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>> {
+        Box::pin(async move {
+            let body = self
+                .transport
+                .json(&self.post(request_body(request, false)?), cancel)
+                .await?;
+            parse_reply(&body)
+        })
+    }
+
+    fn generate_messages<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>> {
+        Box::pin(async move {
+            let parser = Box::new(OllamaStream::default());
+            self.transport
+                .stream(
+                    &self.post(request_body(request, true)?),
+                    cancel,
+                    Framing::Ndjson,
+                    parser,
+                )
+                .await
+        })
+    }
+
+    fn list_models<'a>(
+        &'a self,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, ChatError>> {
+        Box::pin(async move {
+            let build = || {
+                self.transport
+                    .http
+                    .get(format!("{}/api/tags", self.base_url))
+            };
+            let body = self.transport.json(&build, cancel).await?;
+            let models = body["models"]
+                .as_array()
+                .ok_or_else(|| ChatError::malformed(NAME, "no `models` list in the answer"))?;
+            Ok(models
+                .iter()
+                .filter_map(|m| m["name"].as_str())
+                .map(|name| ModelInfo {
+                    id: name.to_owned(),
+                    name: name.to_owned(),
+                    provider: NAME.to_owned(),
+                })
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,383 @@
+//! Sending provider requests (retries, backoff, cancellation, error mapping) and reading
+//! streamed replies as [`Chunk`]s.
+
+use super::error::ChatError;
+use super::framing::{FrameDecoder, Framing, SseEvent};
+use super::types::{ChatResponse, Chunk};
+use crate::workflows::BoxFuture;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// A chat model provider: one reply, a streamed reply, the models on offer.
+///
+/// Implemented by [`OpenAiProvider`](super::OpenAiProvider) (and every OpenAI-compatible
+/// server), [`AnthropicProvider`](super::AnthropicProvider),
+/// [`GeminiProvider`](super::GeminiProvider) and [`OllamaProvider`](super::OllamaProvider).
+pub trait ChatProvider: Send + Sync + fmt::Debug {
+    /// The provider's name (`openai`, `anthropic`, `gemini`, `ollama`).
+    fn name(&self) -> &'static str;
+
+    /// Asks for one whole reply.
+    fn generate_message<'a>(
+        &'a self,
+        request: &'a super::ChatRequest,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>>;
+
+    /// Asks for a streamed reply; read it with [`ChunkStream::next`].
+    fn generate_messages<'a>(
+        &'a self,
+        request: &'a super::ChatRequest,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>>;
+
+    /// The models the provider offers.
+    fn list_models<'a>(
+        &'a self,
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<Vec<super::ModelInfo>, ChatError>>;
+}
+
+/// Turns a provider's stream frames into chunks.
+pub(crate) trait StreamParser: Send {
+    /// The chunks one frame carries.
+    fn frame(&mut self, frame: &SseEvent) -> Result<Vec<Chunk>, ChatError>;
+    /// The chunks left when the body ends; an error if the stream ended early.
+    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError>;
+}
+
+/// How often and how long requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all (1: no retry).
+    pub attempts: u32,
+    /// The first wait; it doubles each time.
+    pub base_delay: Duration,
+    /// The longest wait (also caps a server's `Retry-After`).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The HTTP side every provider shares.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    pub(crate) provider: &'static str,
+    pub(crate) http: reqwest::Client,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("provider", &self.provider)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(provider: &'static str) -> Self {
+        Transport {
+            provider,
+            http: reqwest::Client::new(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Sends the request `build` makes, retrying 408/429/5xx/529 answers and connection
+    /// failures; an error answer becomes a [`ChatError`].
+    pub(crate) async fn send(
+        &self,
+        build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<reqwest::Response, ChatError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = tokio::select! {
+                sent = build().send() => sent,
+                () = cancel.cancelled() => return Err(ChatError::Cancelled),
+            };
+            let last = attempt >= self.retry.attempts;
+            let wait = match sent {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = retry_after(response.headers());
+                    if last || !matches!(status, 408 | 429 | 500 | 502 | 503 | 504 | 529) {
+                        let body = read_all(response, cancel, self.provider).await?;
+                        return Err(self.error_answer(status, retry_after, &body));
+                    }
+                    retry_after.unwrap_or_else(|| self.backoff(attempt))
+                }
+                Err(e) if !last && (e.is_connect() || e.is_timeout()) => self.backoff(attempt),
+                Err(e) => {
+                    return Err(ChatError::Network {
+                        provider: self.provider,
+                        message: without_url(&e),
+                    })
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait.min(self.retry.max_delay)) => {}
+                () = cancel.cancelled() => return Err(ChatError::Cancelled),
+            }
+        }
+    }
+
+    /// Sends and parses the whole answer as JSON.
+    pub(crate) async fn json(
+        &self,
+        build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Value, ChatError> {
+        let response = self.send(build, cancel).await?;
+        let body = read_all(response, cancel, self.provider).await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            ChatError::malformed(self.provider, format!("the answer is not JSON: {e}"))
+        })
+    }
+
+    /// Sends and returns the streamed answer.
+    pub(crate) async fn stream(
+        &self,
+        build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
+        cancel: &CancellationToken,
+        framing: Framing,
+        parser: Box<dyn StreamParser>,
+    ) -> Result<ChunkStream, ChatError> {
+        let response = self.send(build, cancel).await?;
+        Ok(ChunkStream {
+            provider: self.provider,
+            response,
+            decoder: FrameDecoder::new(framing),
+            parser,
+            pending: VecDeque::new(),
+            cancel: cancel.clone(),
+            finished: false,
+            failure: None,
+        })
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retry
+            .base_delay
+            .saturating_mul(1 << (attempt - 1).min(16))
+    }
+
+    /// The error for an error answer: its message from the usual JSON shapes, typed by status.
+    pub(crate) fn error_answer(
+        &self,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> ChatError {
+        let message = error_message(body);
+        let provider = self.provider;
+        let lower = message.to_lowercase();
+        if status == 401 || status == 403 || lower.contains("api key not valid") {
+            return ChatError::Auth { provider, message };
+        }
+        if status == 429 {
+            return ChatError::RateLimited {
+                provider,
+                retry_after,
+                message,
+            };
+        }
+        if (status == 400 || status == 413) && is_context_length(&lower) {
+            return ChatError::ContextLength { provider, message };
+        }
+        ChatError::Api {
+            provider,
+            status,
+            message,
+        }
+    }
+}
+
+/// Whether an error message says the prompt is too long.
+pub(crate) fn is_context_length(lower: &str) -> bool {
+    [
+        "context_length_exceeded",
+        "context length",
+        "context window",
+        "maximum context",
+        "prompt is too long",
+        "too many tokens",
+        "exceeds the maximum number of tokens",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+}
+
+/// The message of an error body: `error.message`, `error` (a string), `message`, or the text.
+pub(crate) fn error_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let from_json = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        let error = v.get("error").unwrap_or(&v);
+        match error {
+            Value::String(s) => Some(s.clone()),
+            _ => error
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
+    });
+    from_json.unwrap_or_else(|| text.chars().take(500).collect::<String>().trim().to_owned())
+}
+
+/// A reqwest error's text without the URL (it may carry a key in its query).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    if let Some(url) = e.url() {
+        message = message.replace(url.as_str(), "<url>");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// A `Retry-After` in seconds.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: f64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+}
+
+async fn read_all(
+    mut response: reqwest::Response,
+    cancel: &CancellationToken,
+    provider: &'static str,
+) -> Result<Vec<u8>, ChatError> {
+    let mut body = Vec::new();
+    loop {
+        let chunk = tokio::select! {
+            chunk = response.chunk() => chunk,
+            () = cancel.cancelled() => return Err(ChatError::Cancelled),
+        };
+        match chunk {
+            Ok(Some(bytes)) => body.extend_from_slice(&bytes),
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(ChatError::Network {
+                    provider,
+                    message: without_url(&e),
+                })
+            }
+        }
+    }
+}
+
+/// A streamed reply, read chunk by chunk; tool calls arrive complete.
+///
+/// Dropping it closes the connection (the provider stops generating).
+pub struct ChunkStream {
+    provider: &'static str,
+    response: reqwest::Response,
+    decoder: FrameDecoder,
+    parser: Box<dyn StreamParser>,
+    pending: VecDeque<Chunk>,
+    cancel: CancellationToken,
+    finished: bool,
+    failure: Option<ChatError>,
+}
+
+impl fmt::Debug for ChunkStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChunkStream")
+            .field("provider", &self.provider)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChunkStream {
+    /// The next chunk; `None` when the reply is complete. A stream that breaks off or does
+    /// not follow the wire format ends with an error, after the chunks that came before it.
+    pub async fn next(&mut self) -> Option<Result<Chunk, ChatError>> {
+        loop {
+            if let Some(chunk) = self.pending.pop_front() {
+                return Some(Ok(chunk));
+            }
+            if self.finished {
+                return self.failure.take().map(Err);
+            }
+            let provider = self.provider;
+            let read = tokio::select! {
+                read = self.response.chunk() => read.map_err(|e| ChatError::Network {
+                    provider,
+                    message: without_url(&e),
+                }),
+                () = self.cancel.cancelled() => Err(ChatError::Cancelled),
+            };
+            let step = match read {
+                Ok(Some(bytes)) => self.on_bytes(&bytes),
+                Ok(None) => self.on_end(),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = step {
+                // Chunks parsed before the failure are still delivered, then the error.
+                self.finished = true;
+                self.failure = Some(e);
+            }
+        }
+    }
+
+    fn on_bytes(&mut self, bytes: &[u8]) -> Result<(), ChatError> {
+        let provider = self.provider;
+        let frames = self
+            .decoder
+            .push(bytes)
+            .map_err(|e| ChatError::malformed(provider, e))?;
+        for frame in frames {
+            self.pending.extend(self.parser.frame(&frame)?);
+        }
+        Ok(())
+    }
+
+    fn on_end(&mut self) -> Result<(), ChatError> {
+        let provider = self.provider;
+        let last = self
+            .decoder
+            .finish()
+            .map_err(|e| ChatError::malformed(provider, e))?;
+        if let Some(frame) = last {
+            self.pending.extend(self.parser.frame(&frame)?);
+        }
+        self.pending.extend(self.parser.finish()?);
+        self.finished = true;
+        Ok(())
+    }
+
+    /// Reads the rest of the stream into one reply.
+    pub async fn collect(mut self) -> Result<ChatResponse, ChatError> {
+        let mut reply = ChatResponse::default();
+        while let Some(chunk) = self.next().await {
+            reply.push(chunk?);
+        }
+        Ok(reply)
+    }
+}
