@@ -2,114 +2,13 @@
 //! real HTTP server on 127.0.0.1: the requests it sends, the replies and streams it parses,
 //! tool calls, errors, retries, truncated streams and cancellation.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::http::Method;
 use nodetool::chat::*;
 use serde_json::{json, Value};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// One canned answer.
-struct Canned {
-    status: u16,
-    content_type: &'static str,
-    body: String,
-    headers: Vec<(&'static str, &'static str)>,
-}
-
-fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/chat/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn ok(name: &str) -> Canned {
-    let content_type = if name.ends_with(".sse") {
-        "text/event-stream"
-    } else if name.ends_with(".ndjson") {
-        "application/x-ndjson"
-    } else {
-        "application/json"
-    };
-    Canned {
-        status: 200,
-        content_type,
-        body: fixture(name),
-        headers: Vec::new(),
-    }
-}
-
-fn status(code: u16, name: &str) -> Canned {
-    Canned {
-        status: code,
-        ..ok(name)
-    }
-}
-
-/// A request the server received.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: Method,
-    uri: String,
-    headers: HeaderMap,
-    body: Value,
-}
-
-#[derive(Default)]
-struct Replay {
-    answers: Mutex<VecDeque<Canned>>,
-    seen: Mutex<Vec<Seen>>,
-}
-
-async fn answer(
-    State(replay): State<Arc<Replay>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    replay.seen.lock().unwrap().push(Seen {
-        method,
-        uri: uri.to_string(),
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    let Some(canned) = replay.answers.lock().unwrap().pop_front() else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "no canned answer left").into_response();
-    };
-    let mut response = (
-        StatusCode::from_u16(canned.status).unwrap(),
-        [("content-type", canned.content_type)],
-        canned.body,
-    )
-        .into_response();
-    for (k, v) in canned.headers {
-        response.headers_mut().insert(k, v.parse().unwrap());
-    }
-    response
-}
-
-/// Serves `answers` in order; returns the base URL and what the server saw.
-async fn serve(answers: Vec<Canned>) -> (String, Arc<Replay>) {
-    let replay = Arc::new(Replay {
-        answers: Mutex::new(answers.into()),
-        ..Replay::default()
-    });
-    let app = Router::new()
-        .fallback(answer)
-        .with_state(Arc::clone(&replay));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), replay)
-}
-
-fn seen(replay: &Replay) -> Vec<Seen> {
-    replay.seen.lock().unwrap().clone()
-}
+mod replay_server;
+use replay_server::{ok, seen, serve, status, Canned};
 
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {

@@ -23,6 +23,8 @@ pub mod http;
 pub mod input;
 pub mod json;
 pub mod list;
+#[cfg(feature = "chat")]
+pub mod llms;
 pub mod markdown;
 pub mod math;
 pub mod output;

@@ -342,6 +342,9 @@ impl StreamParser for AnthropicStream {
                 if let Some(n) = event["usage"]["output_tokens"].as_u64() {
                     self.usage.output_tokens = n;
                 }
+                if let Some(n) = event["usage"]["input_tokens"].as_u64() {
+                    self.usage.input_tokens = n;
+                }
                 if let Some(reason) = event["delta"]["stop_reason"].as_str() {
                     out.push(Chunk::Finish(reason.to_owned()));
                 }

@@ -85,8 +85,9 @@ impl OpenAiProvider {
     }
 }
 
-/// The request body of `request`.
-pub(crate) fn request_body(request: &ChatRequest, stream: bool) -> Value {
+/// The request body of `request`. OpenAI itself wants `max_completion_tokens` (newer models
+/// refuse `max_tokens`); compatible servers know `max_tokens`.
+pub(crate) fn request_body(request: &ChatRequest, stream: bool, official: bool) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), json!(request.model));
     body.insert(
@@ -105,7 +106,12 @@ pub(crate) fn request_body(request: &ChatRequest, stream: bool) -> Value {
         body.insert("tools".into(), Value::Array(tools));
     }
     if let Some(n) = request.max_tokens {
-        body.insert("max_tokens".into(), json!(n));
+        let key = if official {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        body.insert(key.into(), json!(n));
     }
     if let Some(t) = request.temperature {
         body.insert("temperature".into(), json!(t));
@@ -158,9 +164,6 @@ fn message_json(message: &Message) -> Value {
                        "function": {"name": c.name, "arguments": c.arguments.to_string()}})
             })
             .collect();
-        if message.text().is_empty() {
-            m["content"] = Value::Null;
-        }
     }
     if let Some(id) = &message.tool_call_id {
         m["tool_call_id"] = json!(id);
@@ -328,7 +331,14 @@ impl ChatProvider for OpenAiProvider {
         Box::pin(async move {
             let body = self
                 .transport
-                .json(&self.post(request_body(request, false)), cancel)
+                .json(
+                    &self.post(request_body(
+                        request,
+                        false,
+                        self.base_url == OPENAI_BASE_URL,
+                    )),
+                    cancel,
+                )
                 .await?;
             parse_reply(&body)
         })
@@ -343,7 +353,11 @@ impl ChatProvider for OpenAiProvider {
             let parser = Box::new(OpenAiStream::default());
             self.transport
                 .stream(
-                    &self.post(request_body(request, true)),
+                    &self.post(request_body(
+                        request,
+                        true,
+                        self.base_url == OPENAI_BASE_URL,
+                    )),
                     cancel,
                     Framing::Sse,
                     parser,

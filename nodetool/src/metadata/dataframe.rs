@@ -20,7 +20,7 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
-    fn from_value(value: Value, index: usize) -> Result<ColumnDef, ValueError> {
+    pub(crate) fn from_value(value: Value, index: usize) -> Result<ColumnDef, ValueError> {
         let expected = |what: &str| format!("dataframe (column {index} {what})");
         let Value::Object(mut map) = value else {
             return Err(ValueError::mismatch(expected("an object"), &value));
@@ -51,7 +51,7 @@ impl ColumnDef {
         })
     }
 
-    fn into_value(self) -> Value {
+    pub(crate) fn into_value(self) -> Value {
         json!({"name": self.name, "data_type": self.data_type, "description": self.description})
     }
 }
@@ -179,5 +179,65 @@ impl NodeValue for DataframeRef {
             }),
         );
         Value::Object(map)
+    }
+}
+
+/// The columns of a table to make: NodeTool's `RecordType` (type `record_type`).
+///
+/// ```
+/// use nodetool::metadata::{NodeValue, RecordType};
+/// let r = RecordType::from_value(serde_json::json!({"type": "record_type",
+///     "columns": [{"name": "city", "data_type": "string"}]})).unwrap();
+/// assert_eq!(r.columns[0].name, "city");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecordType {
+    /// The columns, in order.
+    pub columns: Vec<ColumnDef>,
+}
+
+impl JsonSchema for RecordType {
+    fn schema_name() -> Cow<'static, str> {
+        "RecordType".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({"type": "object", "properties": {
+            "type": {"const": "record_type"}, "columns": {"type": "array"}}})
+    }
+}
+
+impl NodeValue for RecordType {
+    fn type_metadata() -> TypeMetadata {
+        TypeMetadata::new("record_type")
+    }
+    fn from_value(value: Value) -> Result<Self, ValueError> {
+        const K: &str = "record_type";
+        let Value::Object(mut map) = value else {
+            return Err(ValueError::mismatch(K, &value));
+        };
+        match map.remove("type") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(t)) if t == K => {}
+            Some(other) => return Err(ValueError::mismatch("record_type (its `type`)", &other)),
+        }
+        let columns = match map.remove("columns") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(cols)) => cols
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| ColumnDef::from_value(c, i))
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(ValueError::mismatch(
+                    "record_type (its `columns` a list)",
+                    &other,
+                ))
+            }
+        };
+        Ok(RecordType { columns })
+    }
+    fn into_value(self) -> Value {
+        json!({"type": "record_type",
+               "columns": self.columns.into_iter().map(ColumnDef::into_value).collect::<Vec<_>>()})
     }
 }

@@ -275,6 +275,35 @@ impl ProcessingContext {
         .await;
     }
 
+    /// Posts a piece of this node's streamed content (`chunk`): `text` as a model writes it.
+    pub async fn chunk(&self, content_type: &str, content: impl Into<String>, done: bool) {
+        let Some(node) = &self.node else { return };
+        self.post_with(|| {
+            ProcessingMessage::Chunk(super::messages::Chunk {
+                node_id: Some(Arc::clone(&node.id)),
+                content_type: content_type.to_owned(),
+                content: content.into(),
+                content_metadata: Map::new(),
+                done,
+            })
+        })
+        .await;
+    }
+
+    /// Posts that this node calls the tool `name` with `args` (`tool_call_update`).
+    pub async fn tool_call(&self, name: &str, args: &Value) {
+        let Some(node) = &self.node else { return };
+        self.post_with(|| {
+            ProcessingMessage::ToolCallUpdate(super::messages::ToolCallUpdate {
+                node_id: Arc::clone(&node.id),
+                name: name.to_owned(),
+                args: args.clone(),
+                message: Some(format!("Calling {name}")),
+            })
+        })
+        .await;
+    }
+
     /// The workflow id for a message: `None` when the run has none.
     pub(crate) fn workflow_id_opt(&self) -> Option<Arc<str>> {
         (!self.job.workflow_id.is_empty()).then(|| Arc::clone(&self.job.workflow_id))

@@ -128,6 +128,36 @@ pub struct PreviewUpdate {
     pub value: Value,
 }
 
+/// A piece of streamed content from a node (NodeTool's `chunk`): text as a model writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chunk {
+    /// The node's id.
+    pub node_id: Option<Arc<str>>,
+    /// `text`, `audio`, `image`, `video` or `document` (binary content is base64).
+    pub content_type: String,
+    /// The content.
+    pub content: String,
+    /// Extra information.
+    #[serde(default)]
+    pub content_metadata: Map<String, Value>,
+    /// Whether this is the last chunk.
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// A tool call a node makes (NodeTool's `tool_call_update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallUpdate {
+    /// The node's id.
+    pub node_id: Arc<str>,
+    /// The tool's name.
+    pub name: String,
+    /// Its arguments.
+    pub args: Value,
+    /// A line for the user, e.g. `Calling lib.math.Add`.
+    pub message: Option<String>,
+}
+
 /// Any message a run posts; serialises with NodeTool's `type` tag.
 ///
 /// ```
@@ -152,6 +182,10 @@ pub enum ProcessingMessage {
     LogUpdate(LogUpdate),
     /// See [`PreviewUpdate`].
     PreviewUpdate(PreviewUpdate),
+    /// See [`Chunk`].
+    Chunk(Chunk),
+    /// See [`ToolCallUpdate`].
+    ToolCallUpdate(ToolCallUpdate),
 }
 
 /// NodeTool's name for the type of a value, as `output_update` reports it.
