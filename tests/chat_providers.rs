@@ -136,6 +136,7 @@ async fn openai_assembles_streamed_tool_calls() {
     );
     assert_eq!(body["messages"][0]["role"], "system");
     assert_eq!(body["max_tokens"], 64);
+    assert!(body.get("tool_choice").is_none());
 }
 
 #[tokio::test]
@@ -338,6 +339,7 @@ async fn anthropic_tool_results_and_structured_output() {
     .await;
     let provider = anthropic(&base);
     let mut request = weather_request("claude-3-5-haiku-latest");
+    request.force_tool = Some("get_weather".into());
     let reply = provider
         .generate_message(&request, &cancel())
         .await
@@ -359,6 +361,10 @@ async fn anthropic_tool_results_and_structured_output() {
         .unwrap();
     let parsed: Value = serde_json::from_str(&reply.text).unwrap();
     assert_eq!(parsed, json!({"name": "Ada", "languages": ["en", "fr"]}));
+    assert_eq!(
+        seen(&replay)[0].body["tool_choice"],
+        json!({"type": "tool", "name": "get_weather"})
+    );
     let body = &seen(&replay)[1].body;
     assert_eq!(body["messages"][1]["content"][1]["type"], "tool_use");
     assert_eq!(body["messages"][2]["content"][0]["type"], "tool_result");
@@ -444,6 +450,7 @@ async fn gemini_streams_and_calls_functions() {
     .await;
     let provider = gemini(&base);
     let mut request = weather_request("gemini-2.0-flash");
+    request.force_tool = Some("get_weather".into());
     request.messages[1] =
         Message::user("Weather?").with_image("data:image/png;base64,iVBORw0KGgo=");
     let (chunks, error) = drain(
@@ -492,6 +499,10 @@ async fn gemini_streams_and_calls_functions() {
         "get_weather"
     );
     assert_eq!(body["generationConfig"]["maxOutputTokens"], 64);
+    assert_eq!(
+        body["toolConfig"]["functionCallingConfig"]["allowedFunctionNames"],
+        json!(["get_weather"])
+    );
 }
 
 #[tokio::test]

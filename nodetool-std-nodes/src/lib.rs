@@ -27,6 +27,7 @@ pub mod list;
 pub mod llms;
 pub mod markdown;
 pub mod math;
+pub mod os;
 pub mod output;
 pub mod pyre;
 pub mod python;
@@ -34,6 +35,7 @@ pub mod text;
 pub mod text_more;
 pub mod text_regex;
 pub mod uuid;
+pub mod workspace;
 
 /// Makes sure the linker keeps this crate's node registrations.
 pub fn link() {}

@@ -169,6 +169,8 @@ pub(crate) fn request_body(request: &ChatRequest, stream: bool) -> Value {
             "tool_choice".into(),
             json!({"type": "tool", "name": JSON_TOOL}),
         );
+    } else if let Some(name) = &request.force_tool {
+        body.insert("tool_choice".into(), json!({"type": "tool", "name": name}));
     }
     if !tools.is_empty() {
         body.insert("tools".into(), Value::Array(tools));

@@ -182,6 +182,12 @@ pub(crate) fn request_body(request: &ChatRequest) -> Result<Value, ChatError> {
             json!([{ "functionDeclarations": declarations }]),
         );
     }
+    if let Some(name) = &request.force_tool {
+        body.insert(
+            "toolConfig".into(),
+            json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}}),
+        );
+    }
     let mut config = Map::new();
     if let Some(n) = request.max_tokens {
         config.insert("maxOutputTokens".into(), json!(n));

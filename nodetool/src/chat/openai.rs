@@ -105,6 +105,12 @@ pub(crate) fn request_body(request: &ChatRequest, stream: bool, official: bool) 
             .collect();
         body.insert("tools".into(), Value::Array(tools));
     }
+    if let Some(name) = &request.force_tool {
+        body.insert(
+            "tool_choice".into(),
+            json!({"type": "function", "function": {"name": name}}),
+        );
+    }
     if let Some(n) = request.max_tokens {
         let key = if official {
             "max_completion_tokens"
@@ -276,8 +282,12 @@ impl StreamParser for OpenAiStream {
                 if let Some(id) = call["id"].as_str() {
                     entry.0 = id.to_owned();
                 }
+                // OpenAI sends the name once; some compatible servers (llama.cpp) repeat it
+                // in every fragment.
                 if let Some(name) = call["function"]["name"].as_str() {
-                    entry.1.push_str(name);
+                    if entry.1 != name {
+                        entry.1.push_str(name);
+                    }
                 }
                 if let Some(args) = call["function"]["arguments"].as_str() {
                     entry.2.push_str(args);

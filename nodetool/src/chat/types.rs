@@ -181,6 +181,8 @@ pub struct ChatRequest {
     pub temperature: Option<f32>,
     /// A JSON schema the reply must follow (structured output).
     pub json_schema: Option<Value>,
+    /// The name of a tool the model must call (Ollama cannot force one and ignores it).
+    pub force_tool: Option<String>,
 }
 
 impl ChatRequest {
