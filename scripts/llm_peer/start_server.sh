@@ -53,6 +53,13 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && models_ok; th
   echo "$BASE/v1"
   exit 0
 fi
+# Another server already answers on the port (started elsewhere): use it, do not own it.
+if models_ok; then
+  echo "start_server.sh: a server already answers at $BASE; using it" >&2
+  rm -f "$PIDFILE"
+  echo "$BASE/v1"
+  exit 0
+fi
 
 if [ ! -s "$MODEL" ]; then
   if ! "$PY" -c 'import gguf, numpy' >/dev/null 2>&1; then
