@@ -39,45 +39,46 @@ impl FrameDecoder {
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, String> {
         self.buffer.extend_from_slice(bytes);
         let mut frames = Vec::new();
+        let mut start = 0;
         loop {
+            let rest = &self.buffer[start..];
             let end = match self.framing {
-                Framing::Sse => find_blank_line(&self.buffer),
-                Framing::Ndjson => self
-                    .buffer
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map(|i| (i, i + 1)),
+                Framing::Sse => find_blank_line(rest),
+                Framing::Ndjson => rest.iter().position(|&b| b == b'\n').map(|i| (i, i + 1)),
             };
             let Some((content_end, next)) = end else {
                 break;
             };
-            let raw: Vec<u8> = self.buffer.drain(..next).take(content_end).collect();
-            if let Some(frame) = self.frame(&raw)? {
+            if let Some(frame) = frame(self.framing, &rest[..content_end])? {
                 frames.push(frame);
             }
+            start += next;
         }
+        // One shift of the unread tail per push, not one per frame.
+        self.buffer.drain(..start);
         Ok(frames)
     }
 
     /// The last frame when the body ends without a final separator.
     pub fn finish(&mut self) -> Result<Option<SseEvent>, String> {
         let raw = std::mem::take(&mut self.buffer);
-        self.frame(&raw)
+        frame(self.framing, &raw)
     }
+}
 
-    fn frame(&self, raw: &[u8]) -> Result<Option<SseEvent>, String> {
-        let text = std::str::from_utf8(raw).map_err(|e| format!("the stream is not UTF-8: {e}"))?;
-        Ok(match self.framing {
-            Framing::Ndjson => {
-                let line = text.trim();
-                (!line.is_empty()).then(|| SseEvent {
-                    event: None,
-                    data: line.to_owned(),
-                })
-            }
-            Framing::Sse => parse_event(text),
-        })
-    }
+/// The frame in `raw` (one event's bytes, or one line).
+fn frame(framing: Framing, raw: &[u8]) -> Result<Option<SseEvent>, String> {
+    let text = std::str::from_utf8(raw).map_err(|e| format!("the stream is not UTF-8: {e}"))?;
+    Ok(match framing {
+        Framing::Ndjson => {
+            let line = text.trim();
+            (!line.is_empty()).then(|| SseEvent {
+                event: None,
+                data: line.to_owned(),
+            })
+        }
+        Framing::Sse => parse_event(text),
+    })
 }
 
 /// The end of the first event (before the blank line) and where the next one starts.
