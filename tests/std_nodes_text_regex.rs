@@ -271,3 +271,96 @@ async fn streaming_filters() {
         .unwrap_err();
     assert!(e.contains("pattern: invalid regular expression"), "{e}");
 }
+
+#[tokio::test]
+async fn extract_json_queries_with_jsonpath() {
+    let doc = json!({"team": "core", "people": [{"name": "Ada", "langs": ["en", "fr"]}, {"name": "Zoë"}]})
+        .to_string();
+    assert_eq!(
+        text(
+            "ExtractJSON",
+            json!({"text": doc, "json_path": "$.people[1].name"})
+        )
+        .await,
+        json!("Zoë")
+    );
+    assert_eq!(
+        text(
+            "ExtractJSON",
+            json!({"text": doc, "json_path": "$..name", "find_all": true})
+        )
+        .await,
+        json!(["Ada", "Zoë"])
+    );
+    assert_eq!(
+        text("ExtractJSON", json!({"text": doc, "find_all": true})).await,
+        json!(["core", [{"name": "Ada", "langs": ["en", "fr"]}, {"name": "Zoë"}]])
+    );
+    let e = err(
+        &format!("{T}ExtractJSON"),
+        json!({"text": doc, "json_path": "$.nobody"}),
+    )
+    .await;
+    assert!(e.contains("matches nothing"), "{e}");
+    let e = err(
+        &format!("{T}ExtractJSON"),
+        json!({"text": doc, "json_path": "people["}),
+    )
+    .await;
+    assert!(e.contains("is not a JSONPath expression"), "{e}");
+    let e = err(
+        &format!("{T}ExtractJSON"),
+        json!({"text": "{", "json_path": "$"}),
+    )
+    .await;
+    assert!(e.starts_with("text: invalid JSON"), "{e}");
+}
+
+#[tokio::test]
+async fn save_text_file_writes_into_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = nodetool::workspace::Workspace::new(dir.path()).unwrap();
+    std::fs::create_dir(dir.path().join("notes")).unwrap();
+    let ctx = ProcessingContext::builder().workspace(workspace).build();
+    let saved = node_harness::run_node_in(
+        &format!("{T}SaveTextFile"),
+        json!({"text": "héllo", "folder": "notes", "name": "day-%Y.txt"}),
+        &ctx,
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved["type"], "text");
+    assert_eq!(saved["data"], "héllo");
+    let uri = saved["uri"].as_str().unwrap();
+    let path = uri.strip_prefix("file://").unwrap();
+    assert!(path.contains("/notes/day-20"), "{path}");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), "héllo");
+    for (data, expected) in [
+        (
+            json!({"text": "x", "folder": "../out"}),
+            "outside the workspace",
+        ),
+        (
+            json!({"text": "x", "folder": "missing"}),
+            "does not exist in the workspace",
+        ),
+        (
+            json!({"text": "x", "folder": "notes", "name": "a/%Y"}),
+            "is not a file name",
+        ),
+        (json!({"text": "x"}), "folder cannot be empty"),
+    ] {
+        let e = node_harness::run_node_in(&format!("{T}SaveTextFile"), data, &ctx)
+            .await
+            .unwrap_err();
+        assert!(e.contains(expected), "{e}");
+    }
+    let e = node_harness::run_node_in(
+        &format!("{T}SaveTextFile"),
+        json!({"text": "x", "folder": "notes"}),
+        &ProcessingContext::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("no workspace"), "{e}");
+}

@@ -1,10 +1,21 @@
 //! `nodetool.input`: a workflow's parameters. Each input node's `value` is set from the run
 //! parameter named by its `name`.
+//!
+//! The runner runs input nodes, so each one emits its `value` (also an empty reference or
+//! message, which NodeTool's runner does not push). Not here: `RealtimeAudioInput` (audio
+//! chunks streamed in while the run goes on) and `HuggingFaceModelInput`.
 
+use nodetool::metadata::{
+    ASRModel, AudioRef, ColorRef, DataframeRef, DocumentRef, EmbeddingModel, FolderRef, ImageModel,
+    ImageRef, LanguageModel, Message, Model3DRef, TTSModel, VideoModel, VideoRef,
+};
 use nodetool::prelude::*;
+use serde_json::Value;
 
-/// A text parameter of the workflow.
-/// input, parameter, string, text
+/// Accepts a string value as a parameter for workflows.
+/// input, parameter, string, text, label, name, value
+///
+/// `max_length` (in characters) cuts the value when it is not 0.
 #[node(namespace = "nodetool.input", role = "input")]
 pub struct StringInput {
     /// The parameter name for the workflow.
@@ -13,13 +24,13 @@ pub struct StringInput {
     /// The value.
     #[input(default = "")]
     pub value: String,
-    /// What the parameter is for.
+    /// The description of the input for the workflow.
     #[input(default = "")]
     pub description: String,
-    /// The longest value kept (0: no limit).
+    /// Maximum number of characters allowed. Use 0 for unlimited.
     #[input(default = 0, min = 0, max = 100000, title = "Max length")]
     pub max_length: i64,
-    /// `single_line` or `multiline` (a UI hint).
+    /// Controls whether the UI should render the input as single-line or multiline.
     #[input(default = "single_line", title = "Line mode")]
     pub line_mode: String,
 }
@@ -35,8 +46,8 @@ impl StringInput {
     }
 }
 
-/// An integer parameter of the workflow.
-/// input, parameter, integer, number
+/// Accepts an integer (whole number) as a parameter for workflows, typically constrained by a minimum and maximum value.  This input is used for discrete numeric values like counts, indices, or iteration limits.
+/// input, parameter, integer, number, count, index, whole_number
 #[node(namespace = "nodetool.input", role = "input")]
 pub struct IntegerInput {
     /// The parameter name for the workflow.
@@ -45,7 +56,7 @@ pub struct IntegerInput {
     /// The value.
     #[input(default = 0)]
     pub value: i64,
-    /// What the parameter is for.
+    /// The description of the input for the workflow.
     #[input(default = "")]
     pub description: String,
     /// The smallest value a UI offers.
@@ -63,8 +74,8 @@ impl IntegerInput {
     }
 }
 
-/// A float parameter of the workflow.
-/// input, parameter, float, number
+/// Accepts a floating-point number as a parameter for workflows, typically constrained by a minimum and maximum value.  This input allows for precise numeric settings, such as adjustments, scores, or any value requiring decimal precision.
+/// input, parameter, float, number, decimal, range
 #[node(namespace = "nodetool.input", role = "input")]
 pub struct FloatInput {
     /// The parameter name for the workflow.
@@ -73,7 +84,7 @@ pub struct FloatInput {
     /// The value.
     #[input(default = 0.0)]
     pub value: f64,
-    /// What the parameter is for.
+    /// The description of the input for the workflow.
     #[input(default = "")]
     pub description: String,
     /// The smallest value a UI offers.
@@ -91,8 +102,8 @@ impl FloatInput {
     }
 }
 
-/// A boolean parameter of the workflow.
-/// input, parameter, boolean
+/// Accepts a boolean (true/false) value as a parameter for workflows.  This input is used for binary choices, enabling or disabling features, or controlling conditional logic paths.
+/// input, parameter, boolean, bool, toggle, switch, flag
 #[node(namespace = "nodetool.input", role = "input")]
 pub struct BooleanInput {
     /// The parameter name for the workflow.
@@ -101,7 +112,7 @@ pub struct BooleanInput {
     /// The value.
     #[input(default = false)]
     pub value: bool,
-    /// What the parameter is for.
+    /// The description of the input for the workflow.
     #[input(default = "")]
     pub description: String,
 }
@@ -110,5 +121,674 @@ pub struct BooleanInput {
 impl BooleanInput {
     async fn process(&self, _ctx: &ProcessingContext) -> Result<bool> {
         Ok(self.value)
+    }
+}
+
+/// Accepts a list of strings as a parameter for workflows.
+/// input, parameter, string, text, label, name, value
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct StringListInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The list of strings to use as input.
+    #[input(default)]
+    pub value: Vec<String>,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl StringListInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<String>> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a folder path as a parameter for workflows.
+/// input, parameter, folder, path, folderpath, local_folder, filesystem
+///
+/// The path is passed on as text; nodes that use it resolve it (in the workspace).
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct FolderPathInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The folder path to use as input.
+    #[input(default = "")]
+    pub value: String,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl FolderPathInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a color value as a parameter for workflows.
+/// input, parameter, color, color_picker, color_input
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct ColorInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The color to use as input.
+    #[input(default)]
+    pub value: ColorRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl ColorInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<ColorRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a language model as a parameter for workflows.
+/// input, parameter, model, language, model_name
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct LanguageModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The language model to use as input.
+    #[input(default)]
+    pub value: LanguageModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl LanguageModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<LanguageModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts an image generation model as a parameter for workflows.
+/// input, parameter, model, image, generation
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct ImageModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The image generation model to use as input.
+    #[input(default)]
+    pub value: ImageModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl ImageModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a video generation model as a parameter for workflows.
+/// input, parameter, model, video, generation
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct VideoModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The video generation model to use as input.
+    #[input(default)]
+    pub value: VideoModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl VideoModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a text-to-speech model as a parameter for workflows.
+/// input, parameter, model, tts, speech, voice
+#[node(namespace = "nodetool.input", title = "TTSModel Input", role = "input")]
+pub struct TTSModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The text-to-speech model to use as input.
+    #[input(default)]
+    pub value: TTSModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl TTSModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<TTSModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts an automatic speech recognition model as a parameter for workflows.
+/// input, parameter, model, asr, transcription, speech
+#[node(namespace = "nodetool.input", title = "ASRModel Input", role = "input")]
+pub struct ASRModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The speech recognition model to use as input.
+    #[input(default)]
+    pub value: ASRModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl ASRModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<ASRModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts an embedding model as a parameter for workflows.
+/// input, parameter, model, embedding, vector
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct EmbeddingModelInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The embedding model to use as input.
+    #[input(default)]
+    pub value: EmbeddingModel,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl EmbeddingModelInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<EmbeddingModel> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to a dataframe asset for workflows.
+/// input, parameter, dataframe, table, data
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct DataframeInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The dataframe to use as input.
+    #[input(default)]
+    pub value: DataframeRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl DataframeInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<DataframeRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to a document asset for workflows, specified by a 'DocumentRef'.  A 'DocumentRef' points to a structured document (e.g., PDF, DOCX, TXT) which can be processed or analyzed. This node is used when the workflow needs to operate on a document as a whole entity, potentially including its structure and metadata, rather than just raw text.
+/// input, parameter, document, file, asset, reference
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct DocumentInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The document to use as input.
+    #[input(default)]
+    pub value: DocumentRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl DocumentInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<DocumentRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to an image asset for workflows, specified by an 'ImageRef'.  An 'ImageRef' points to image data that can be used for display, analysis, or processing by vision models.
+/// input, parameter, image, picture, graphic, visual, asset
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct ImageInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The image to use as input.
+    #[input(default)]
+    pub value: ImageRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl ImageInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to a video asset for workflows, specified by a 'VideoRef'.  A 'VideoRef' points to video data that can be used for playback, analysis, frame extraction, or processing by video-capable models.
+/// input, parameter, video, movie, clip, visual, asset
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct VideoInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The video to use as input.
+    #[input(default)]
+    pub value: VideoRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl VideoInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to an audio asset for workflows, specified by an 'AudioRef'.  An 'AudioRef' points to audio data that can be used for playback, transcription, analysis, or processing by audio-capable models.
+/// input, parameter, audio, sound, voice, speech, asset
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct AudioInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The audio to use as input.
+    #[input(default)]
+    pub value: AudioRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl AudioInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<AudioRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a reference to a 3D model asset for workflows, specified by a 'Model3DRef'.
+/// input, parameter, 3d, model, mesh, obj, glb, stl, ply, asset
+///
+/// A 'Model3DRef' points to 3D model data that can be used for visualization, processing,
+/// or conversion by 3D-capable nodes.
+#[node(namespace = "nodetool.input", title = "Model 3D Input", role = "input")]
+pub struct Model3DInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The 3D model to use as input.
+    #[input(default)]
+    pub value: Model3DRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl Model3DInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<Model3DRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts an asset folder as a parameter for workflows.
+/// input, parameter, folder, path, folderpath, local_folder, filesystem
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct AssetFolderInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The folder to use as input.
+    #[input(default)]
+    pub value: FolderRef,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl AssetFolderInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<FolderRef> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a local filesystem path (to a file or directory) as input for workflows.
+/// input, parameter, path, filepath, directory, local_file, filesystem
+///
+/// The path is passed on as text; nodes that use it resolve it (in the workspace).
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct FilePathInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The path to use as input.
+    #[input(default = "")]
+    pub value: String,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl FilePathInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a chat message object for workflows.
+/// input, parameter, message, chat, conversation
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct MessageInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The message object containing role, content, and metadata.
+    #[input(default)]
+    pub value: Message,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl MessageInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<Message> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a list of chat message objects for workflows.
+/// input, parameter, messages, chat, conversation, history
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct MessageListInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The list of message objects representing chat history.
+    #[input(default)]
+    pub value: Vec<Message>,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl MessageListInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<Message>> {
+        Ok(self.value.clone())
+    }
+}
+
+/// Accepts a selection from a predefined set of options as a parameter for workflows.
+/// input, parameter, select, enum, dropdown, choice, options
+///
+/// The value is passed on as it is, not checked against `options` (as in NodeTool).
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct SelectInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The currently selected value.
+    #[input(default = "")]
+    pub value: String,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+    /// The list of available options to choose from.
+    #[input(default)]
+    pub options: Vec<String>,
+    /// The enum type name this select corresponds to (for type matching).
+    #[input(default = "")]
+    pub enum_type_name: String,
+}
+
+#[node]
+impl SelectInput {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
+        Ok(self.value.clone())
+    }
+}
+
+/// The outputs of [`DocumentFileInput`].
+#[derive(Outputs)]
+pub struct DocumentFileOutputs {
+    /// The file as a document reference (a `file://` URI inside the workspace).
+    pub document: DocumentRef,
+    /// The path as given.
+    pub path: String,
+}
+
+/// Accepts a local file path pointing to a document and converts it into a 'DocumentRef'.
+/// input, parameter, document, file, path, local_file, load
+///
+/// The path is relative to the run's workspace (absolute paths, `..` and `~` are refused);
+/// the document's URI is its `file://` URL. The file need not exist yet. An empty path gives
+/// an empty document. (NodeTool's node has no `process`: its runner pushes the path on
+/// `document`.)
+#[node(namespace = "nodetool.input", role = "input")]
+pub struct DocumentFileInput {
+    /// The parameter name for the workflow.
+    #[input(default = "")]
+    pub name: String,
+    /// The path to the document file.
+    #[input(default = "")]
+    pub value: String,
+    /// The description of the input for the workflow.
+    #[input(default = "")]
+    pub description: String,
+}
+
+#[node]
+impl DocumentFileInput {
+    async fn process(&self, ctx: &ProcessingContext) -> Result<DocumentFileOutputs> {
+        let path = self.value.clone();
+        if path.is_empty() {
+            return Ok(DocumentFileOutputs {
+                document: DocumentRef::default(),
+                path,
+            });
+        }
+        if path.starts_with('~') {
+            return Err(format!(
+                "value: `{path}` starts with `~`: there is no home folder here, paths are \
+                 relative to the workspace"
+            )
+            .into());
+        }
+        let workspace = ctx.workspace().ok_or("value: this run has no workspace")?;
+        let full = workspace
+            .resolve(&path)
+            .map_err(|e| format!("value: {e}"))?;
+        let text = full
+            .to_str()
+            .ok_or_else(|| format!("value: the path of `{path}` is not UTF-8"))?;
+        Ok(DocumentFileOutputs {
+            document: DocumentRef::from_uri(file_uri(text)),
+            path,
+        })
+    }
+}
+
+/// The `file://` URL of the absolute POSIX path `path` (bytes outside the unreserved set and
+/// `/` percent-encoded).
+fn file_uri(path: &str) -> String {
+    let mut out = String::from("file://");
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(byte))
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// The outputs of [`MessageDeconstructor`].
+#[derive(Outputs)]
+pub struct MessageParts {
+    /// The message's id.
+    pub id: Option<String>,
+    /// The thread it belongs to.
+    pub thread_id: Option<String>,
+    /// Its role.
+    pub role: String,
+    /// Its text: the string content, or the last text item.
+    pub text: String,
+    /// The last image item.
+    pub image: Option<ImageRef>,
+    /// The last audio item.
+    pub audio: Option<AudioRef>,
+    /// The model that wrote it, when the message names a provider and a model.
+    pub model: Option<LanguageModel>,
+}
+
+/// NodeTool's `Provider` values, which a message's `provider` must be one of.
+const PROVIDERS: [&str; 36] = [
+    "aime",
+    "openai",
+    "openrouter",
+    "anthropic",
+    "minimax",
+    "replicate",
+    "ollama",
+    "lmstudio",
+    "kie",
+    "comfy_local",
+    "comfy_runpod",
+    "local",
+    "llama_cpp",
+    "gemini",
+    "vllm",
+    "empty",
+    "mlx",
+    "fal_ai",
+    "huggingface",
+    "huggingface_cohere",
+    "huggingface_fal_ai",
+    "huggingface_featherless_ai",
+    "huggingface_fireworks_ai",
+    "huggingface_groq",
+    "huggingface_cerebras",
+    "huggingface_hf_inference",
+    "huggingface_hyperbolic",
+    "huggingface_nebius",
+    "huggingface_novita",
+    "huggingface_nscale",
+    "huggingface_openai",
+    "huggingface_replicate",
+    "huggingface_sambanova",
+    "huggingface_scaleway",
+    "huggingface_together",
+    "huggingface_zai",
+];
+
+/// Deconstructs a chat message object into its individual fields.
+/// extract, decompose, message, fields, chat
+///
+/// A string content is the text; in a list of content items the last `text`, `image_url`
+/// and `audio` items win (video and document items are ignored); an object content gives
+/// nothing. `model` is set when the message has both a provider (one of NodeTool's
+/// providers) and a model.
+#[node(namespace = "nodetool.input")]
+pub struct MessageDeconstructor {
+    /// The message object to deconstruct.
+    #[input(default)]
+    pub value: Message,
+}
+
+#[node]
+impl MessageDeconstructor {
+    async fn process(&self, _ctx: &ProcessingContext) -> Result<MessageParts> {
+        let msg = &self.value;
+        let mut parts = MessageParts {
+            id: msg.id.clone(),
+            thread_id: msg.thread_id.clone(),
+            role: msg.role.clone(),
+            text: String::new(),
+            image: None,
+            audio: None,
+            model: None,
+        };
+        match &msg.content {
+            Some(Value::String(text)) => parts.text = text.clone(),
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let field = |key: &str| {
+                        item.get(key)
+                            .cloned()
+                            .ok_or_else(|| format!("value: content item {i} has no `{key}`"))
+                    };
+                    match item.get("type").and_then(Value::as_str) {
+                        Some("text") => match field("text")? {
+                            Value::String(t) => parts.text = t,
+                            other => {
+                                return Err(format!(
+                                    "value: content item {i}: `text` must be a string, got {other}"
+                                )
+                                .into())
+                            }
+                        },
+                        Some("image_url") => {
+                            parts.image =
+                                Some(ImageRef::from_value(field("image")?).map_err(|e| {
+                                    format!("value: content item {i}: `image`: {e}")
+                                })?)
+                        }
+                        Some("audio") => {
+                            parts.audio =
+                                Some(AudioRef::from_value(field("audio")?).map_err(|e| {
+                                    format!("value: content item {i}: `audio`: {e}")
+                                })?)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let (Some(provider), Some(model)) = (&msg.provider, &msg.model) {
+            if !provider.is_empty() && !model.is_empty() {
+                if !PROVIDERS.contains(&provider.as_str()) {
+                    return Err(format!("value: '{provider}' is not a valid Provider").into());
+                }
+                parts.model = Some(LanguageModel {
+                    provider: provider.clone(),
+                    id: model.clone(),
+                    name: String::new(),
+                });
+            }
+        }
+        Ok(parts)
     }
 }

@@ -32,6 +32,7 @@ pub mod output;
 pub mod pyre;
 pub mod python;
 pub mod text;
+pub mod text_io;
 pub mod text_more;
 pub mod text_regex;
 pub mod uuid;

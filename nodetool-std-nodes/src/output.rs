@@ -3,17 +3,19 @@
 use nodetool::prelude::*;
 use serde_json::Value;
 
-/// A result of the workflow: every value it receives joins the run's result under `name`.
-/// output, result
+/// Generic output node for any type.
+/// output, result, sink, return
+///
+/// Every value it receives joins the run's result under `name`; with none, its own `value`.
 #[node(namespace = "nodetool.output", role = "output", streaming_input)]
 pub struct Output {
-    /// The output's name in the run's result.
+    /// The parameter name for the workflow.
     #[input(default = "")]
     pub name: String,
-    /// The value.
+    /// The value of the output.
     #[input(default = Value::Null)]
     pub value: Value,
-    /// What the output is.
+    /// The description of the output for the workflow.
     #[input(default = "")]
     pub description: String,
 }

@@ -55,24 +55,6 @@ impl AnthropicProvider {
         }
     }
 
-    /// Talks to another server with Anthropic's API (a proxy, a test server).
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Uses `client` for requests.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.transport.http = client;
-        self
-    }
-
-    /// Sets how requests are retried.
-    pub fn with_retry(mut self, retry: super::RetryPolicy) -> Self {
-        self.transport.retry = retry;
-        self
-    }
-
     fn authed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request
             .header("x-api-key", &self.api_key)
@@ -90,6 +72,8 @@ impl AnthropicProvider {
         }
     }
 }
+
+super::transport::provider_builders!(AnthropicProvider);
 
 fn content_part(part: &ContentPart) -> Value {
     match part {

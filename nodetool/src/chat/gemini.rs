@@ -51,24 +51,6 @@ impl GeminiProvider {
         }
     }
 
-    /// Talks to another server with Gemini's API (a proxy, a test server).
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Uses `client` for requests.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.transport.http = client;
-        self
-    }
-
-    /// Sets how requests are retried.
-    pub fn with_retry(mut self, retry: super::RetryPolicy) -> Self {
-        self.transport.retry = retry;
-        self
-    }
-
     fn post(
         &self,
         model: &str,
@@ -91,6 +73,8 @@ impl GeminiProvider {
         }
     }
 }
+
+super::transport::provider_builders!(GeminiProvider);
 
 fn part_json(part: &ContentPart) -> Result<Value, ChatError> {
     Ok(match part {

@@ -38,24 +38,6 @@ impl OllamaProvider {
         }
     }
 
-    /// Ollama at `base_url` (`OLLAMA_API_URL`).
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Uses `client` for requests.
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.transport.http = client;
-        self
-    }
-
-    /// Sets how requests are retried.
-    pub fn with_retry(mut self, retry: super::RetryPolicy) -> Self {
-        self.transport.retry = retry;
-        self
-    }
-
     fn post(&self, body: Value) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
         move || {
             self.transport
@@ -65,6 +47,8 @@ impl OllamaProvider {
         }
     }
 }
+
+super::transport::provider_builders!(OllamaProvider);
 
 /// The request body.
 pub(crate) fn request_body(request: &ChatRequest, stream: bool) -> Result<Value, ChatError> {

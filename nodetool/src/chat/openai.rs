@@ -52,24 +52,6 @@ impl OpenAiProvider {
         }
     }
 
-    /// Talks to another OpenAI-compatible server (its URL up to `/v1`).
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Uses `client` for requests (shared connection pool, proxies, timeouts).
-    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
-        self.transport.http = client;
-        self
-    }
-
-    /// Sets how requests are retried.
-    pub fn with_retry(mut self, retry: super::RetryPolicy) -> Self {
-        self.transport.retry = retry;
-        self
-    }
-
     fn post(&self, body: Value) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
         move || {
             let request = self
@@ -84,6 +66,8 @@ impl OpenAiProvider {
         }
     }
 }
+
+super::transport::provider_builders!(OpenAiProvider);
 
 /// The request body of `request`. OpenAI itself wants `max_completion_tokens` (newer models
 /// refuse `max_tokens`); compatible servers know `max_tokens`.

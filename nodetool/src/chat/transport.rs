@@ -50,6 +50,33 @@ pub(crate) trait StreamParser: Send {
     fn finish(&mut self) -> Result<Vec<Chunk>, ChatError>;
 }
 
+/// The builder methods every provider has: another base URL, a shared client, retries.
+macro_rules! provider_builders {
+    ($provider:ty) => {
+        impl $provider {
+            /// Talks to another server with this API (a proxy, a compatible server, a test
+            /// server): its URL up to the API's paths.
+            pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+                self.base_url = base_url.into().trim_end_matches('/').to_owned();
+                self
+            }
+
+            /// Uses `client` for requests (shared connection pool, proxies, timeouts).
+            pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+                self.transport.http = client;
+                self
+            }
+
+            /// Sets how requests are retried.
+            pub fn with_retry(mut self, retry: $crate::chat::RetryPolicy) -> Self {
+                self.transport.retry = retry;
+                self
+            }
+        }
+    };
+}
+pub(crate) use provider_builders;
+
 /// How often and how long requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {

@@ -82,7 +82,7 @@ impl NodeCache {
         let encoded = Value::Array(vec![
             Value::String(user_id.to_owned()),
             Value::String(node_type.to_owned()),
-            Value::Object(properties),
+            sorted(Value::Object(properties)),
         ])
         .to_string();
         sha2::Sha256::digest(encoded.as_bytes())
@@ -209,6 +209,19 @@ impl NodeCache {
             cache.put(key, outputs);
         }
         Ok(cache)
+    }
+}
+
+/// `value` with every object's keys in sorted order (maps keep insertion order).
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
