@@ -131,10 +131,9 @@ impl Tool {
     ///
     /// ```
     /// use nodetool::chat::Tool;
-    /// #[derive(schemars::JsonSchema)]
-    /// struct Weather { city: String }
-    /// let tool = Tool::for_type::<Weather>("weather", "The weather in a city");
-    /// assert_eq!(tool.parameters["properties"]["city"]["type"], "string");
+    /// use nodetool::metadata::LanguageModel;
+    /// let tool = Tool::for_type::<LanguageModel>("pick_model", "Choose a chat model");
+    /// assert_eq!(tool.parameters["properties"]["provider"]["type"], "string");
     /// ```
     pub fn for_type<T: schemars::JsonSchema>(
         name: impl Into<String>,
