@@ -174,7 +174,8 @@ async fn openai_whole_replies_with_text_and_tool_calls() {
 #[tokio::test]
 async fn openai_errors_are_typed_and_rate_limits_retried() {
     let mut limited = status(429, "openai_error_429.json");
-    limited.headers.push(("retry-after", "0"));
+    // A huge Retry-After is capped by the retry policy (and must not panic).
+    limited.headers.push(("retry-after", "1e20"));
     let (base, replay) = serve(vec![
         status(401, "openai_error_401.json"),
         status(429, "openai_error_429.json"),

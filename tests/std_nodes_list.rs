@@ -27,6 +27,8 @@ async fn ranges_and_indices_follow_python() {
         json!([5, 3, 1])
     );
     assert_eq!(list("ListRange", json!({})).await, json!([]));
+    let e = list_err("ListRange", json!({"stop": 9_000_000_000_000_000_000_i64})).await;
+    assert!(e.contains("at most 10000000 fit in a list"), "{e}");
     assert!(list_err("ListRange", json!({"stop": 3, "step": 0}))
         .await
         .contains("must not be zero"));
@@ -140,6 +142,16 @@ async fn sorting_is_stable_and_refuses_mixed_types() {
         list_err("Sort", json!({"values": [1, "a"]})).await,
         "'<' not supported between instances of 'str' and 'int'"
     );
+    // A long mixed list is refused up front (a partial order could make the sort panic).
+    let mixed: Vec<serde_json::Value> = (0..200)
+        .map(|i| if i % 3 == 0 { json!("s") } else { json!(i) })
+        .collect();
+    assert!(list_err("Sort", json!({ "values": mixed }))
+        .await
+        .contains("not supported"));
+    assert!(list_err("Sort", json!({"values": [[1, "a"], [1, 2]]}))
+        .await
+        .contains("not supported"));
     let e = list_err("Sort", json!({"values": [1], "order": "sideways"})).await;
     assert!(e.contains("order") && e.contains("sideways"), "{e}");
 }

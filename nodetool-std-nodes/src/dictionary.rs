@@ -1,8 +1,8 @@
 //! `nodetool.dictionary`: dictionaries, as NodeTool's `nodetool/dictionary.py`.
 //!
-//! JSON objects here keep their keys sorted, not in insertion order: `ArgMax` breaks ties by
-//! the first key in that order. The streaming filters pass each dictionary on as it came, and
-//! CSV rows keep the order of the columns.
+//! Dictionaries keep their keys in insertion order, as Python's do: `ArgMax` breaks ties by
+//! the first key. The streaming filters pass each dictionary on as it came, and CSV rows keep
+//! the order of the columns.
 //!
 //! Not here: `MakeDictionary` (its entries are dynamic properties, which this framework does
 //! not have yet) and `FilterDictByQuery` (pandas' query language).

@@ -46,12 +46,13 @@ fn private_allowed() -> bool {
     }
 }
 
-/// Whether `ip` is a public address (not loopback, private, link-local, shared, multicast,
-/// documentation or unspecified).
+/// Whether `ip` is a public address (not loopback, private, link-local, shared, reserved,
+/// multicast, documentation or unspecified; IPv6 forms that embed an IPv4 address are judged
+/// by it).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -60,20 +61,37 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || a == 0
+                || a >= 240
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
                 || (a == 198 && (b == 18 || b == 19)))
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                ))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            // NAT64 (64:ff9b::/96), 6to4 (2002::/16), IPv4-compatible (::a.b.c.d).
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0; 6] && (s[6] | s[7]) != 0 {
+                return is_public(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || s[0] == 0x2001 && s[1] == 0x0db8)
         }
     }
 }
@@ -115,6 +133,28 @@ pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), String> 
     }
 }
 
+/// Resolves host names for the shared client, dropping non-public addresses unless private
+/// networks are allowed: the address connected to is the address checked, so a host cannot
+/// pass [`check_target`] with a public address and then answer with a private one (DNS
+/// rebinding).
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| private_allowed() || is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("`{host}` has no public address").into());
+            }
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// The client every `lib.http` node shares (its connection pool); redirects are followed
 /// by hand so that each hop is checked.
 fn client() -> Result<&'static reqwest::Client, String> {
@@ -123,6 +163,7 @@ fn client() -> Result<&'static reqwest::Client, String> {
         .get_or_init(|| {
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(PublicOnly))
                 .timeout(REQUEST_TIMEOUT)
                 .user_agent(USER_AGENT)
                 .build()
@@ -697,7 +738,21 @@ mod tests {
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for ip in [
+            "64:ff9b::7f00:1",
+            "2002:c0a8:1::1",
+            "::10.0.0.1",
+            "240.1.2.3",
+            "192.0.0.8",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -1,6 +1,6 @@
 //! `nodetool.list`: list nodes with NodeTool's names and properties.
 
-use crate::python::{py_cmp, unique, PyKey};
+use crate::python::{unique, PyKey};
 use nodetool::metadata::Number;
 use nodetool::prelude::*;
 use serde_json::Value;
@@ -21,8 +21,23 @@ pub async fn list_range(
     #[input(default = 0)] stop: i64,
     #[input(default = 1)] step: i64,
 ) -> Result<Vec<i64>> {
+    let span = i128::from(stop) - i128::from(start);
+    let count = if step == 0 || span.signum() != i128::from(step.signum()) {
+        0
+    } else {
+        (span.unsigned_abs()).div_ceil(u128::from(step.unsigned_abs()))
+    };
+    if count > MAX_RANGE_ITEMS {
+        return Err(format!(
+            "range({start}, {stop}, {step}) has {count} items; at most {MAX_RANGE_ITEMS} fit in a list"
+        )
+        .into());
+    }
     Ok(python_range(start, stop, step)?.collect())
 }
+
+/// The most items `ListRange` makes (a list beyond this would exhaust memory).
+pub const MAX_RANGE_ITEMS: u128 = 10_000_000;
 
 /// Python's `range(start, stop, step)`.
 fn python_range(start: i64, stop: i64, step: i64) -> Result<impl Iterator<Item = i64>> {
@@ -205,22 +220,18 @@ pub async fn sort(
     #[input(default)] values: Vec<Value>,
     #[input(default)] order: SortOrder,
 ) -> Result<Vec<Value>> {
+    // Python raises before sorting when two items cannot be compared; a comparator that
+    // fails part of the time is not a total order (Rust's sort may panic on one).
+    crate::python::check_comparable(&values)?;
     let mut values = values;
-    let mut failure = None;
     values.sort_by(|a, b| {
-        let (a, b) = match order {
-            SortOrder::Ascending => (a, b),
-            SortOrder::Descending => (b, a),
-        };
-        py_cmp(a, b).unwrap_or_else(|e| {
-            failure.get_or_insert(e);
-            std::cmp::Ordering::Equal
-        })
+        let ordering = crate::python::py_total_cmp(a, b);
+        match order {
+            SortOrder::Ascending => ordering,
+            SortOrder::Descending => ordering.reverse(),
+        }
     });
-    match failure {
-        Some(e) => Err(e.into()),
-        None => Ok(values),
-    }
+    Ok(values)
 }
 
 /// Finds common elements between two lists.

@@ -212,9 +212,15 @@ async fn run_tool(ctx: &ProcessingContext, node_type: &str, arguments: &Value) -
     let run = async {
         let graph = Graph::from_json_str(&graph).map_err(|e| e.to_string())?;
         let runner = WorkflowRunner::from_graph(&graph).map_err(|e| e.to_string())?;
-        let sub = ProcessingContext::builder()
+        // The tool runs as the node's run does: same cancellation, workspace and client.
+        let mut sub = ProcessingContext::builder()
             .cancellation(ctx.cancellation_token().clone())
-            .build();
+            .user_id(ctx.user_id())
+            .http_client(ctx.http().clone());
+        if let Some(workspace) = ctx.workspace() {
+            sub = sub.workspace(workspace.clone());
+        }
+        let sub = sub.build();
         runner.run(&sub, Map::new()).await.map_err(|e| match e {
             RunError::NodeFailed { error, .. } => error.to_string(),
             other => other.to_string(),

@@ -118,7 +118,10 @@ impl PyRegex {
     }
 
     /// Every match, left to right, as Python ≥ 3.7 finds them: an empty match may follow a
-    /// non-empty one, but never repeats at the position of the previous empty match.
+    /// non-empty one, but never repeats at the position of the previous empty match. After an
+    /// empty match the search moves one character on; Python first tries a non-empty match at
+    /// the same place, which differs only for patterns that prefer the empty match there
+    /// (`|a`, `a*?`).
     pub fn find_all(&self, text: &str, limit: Option<usize>) -> Result<Vec<PyMatch>, String> {
         let mut found = Vec::new();
         let mut pos = 0;

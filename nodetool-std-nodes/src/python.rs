@@ -116,6 +116,81 @@ pub fn py_cmp(a: &Value, b: &Value) -> Result<Ordering, String> {
     }
 }
 
+/// Python's ordering rank of a value's kind: numbers (and booleans), strings, lists; others
+/// (`None`, dictionaries) cannot be ordered.
+fn kind_rank(value: &Value) -> Option<u8> {
+    match value {
+        Value::Bool(_) | Value::Number(_) => Some(0),
+        Value::String(_) => Some(1),
+        Value::Array(_) => Some(2),
+        Value::Null | Value::Object(_) => None,
+    }
+}
+
+/// Python's error for sorting `values` if two of them cannot be compared: kinds that differ
+/// (`1` and `"a"`), `None` or dictionaries (with more than one item), and the same checks on
+/// list items position by position.
+pub fn check_comparable(values: &[Value]) -> Result<(), String> {
+    let Some(first) = values.first() else {
+        return Ok(());
+    };
+    for v in &values[1..] {
+        let (a, b) = (kind_rank(first), kind_rank(v));
+        if a.is_none() || b.is_none() || a != b {
+            return Err(format!(
+                "'<' not supported between instances of '{}' and '{}'",
+                py_type_name(v),
+                py_type_name(first)
+            ));
+        }
+    }
+    if first.is_array() {
+        let longest = values
+            .iter()
+            .filter_map(Value::as_array)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        for i in 0..longest {
+            let column: Vec<Value> = values
+                .iter()
+                .filter_map(|v| v.as_array()?.get(i).cloned())
+                .collect();
+            check_comparable(&column)?;
+        }
+    }
+    Ok(())
+}
+
+/// A total order that agrees with [`py_cmp`] wherever that succeeds: by kind, then numbers
+/// exactly (integers as integers, floats by IEEE total order), strings by code point, lists
+/// item by item.
+pub fn py_total_cmp(a: &Value, b: &Value) -> Ordering {
+    let (ra, rb) = (kind_rank(a).unwrap_or(3), kind_rank(b).unwrap_or(3));
+    if ra != rb {
+        return ra.cmp(&rb);
+    }
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y) {
+                let o = py_total_cmp(p, q);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        _ => match (integral(a), integral(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => match (numeric(a), numeric(b)) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => a.to_string().cmp(&b.to_string()),
+            },
+        },
+    }
+}
+
 /// What a value hashes as in a Python `set`: equal values (`1`, `1.0`, `True`) share a key.
 /// Lists and dicts are unhashable, as in Python.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -39,7 +39,7 @@ pub struct AnthropicProvider {
 impl fmt::Debug for AnthropicProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AnthropicProvider")
-            .field("base_url", &self.base_url)
+            .field("base_url", &super::redact_url(&self.base_url))
             .field("api_key", &"<redacted>")
             .finish()
     }

@@ -1,6 +1,9 @@
 //! Stream framing: server-sent events (OpenAI, Anthropic, Gemini) and newline-delimited JSON
 //! (Ollama), decoded incrementally from byte chunks that may split anywhere.
 
+/// The largest single event (or line) accepted: 16 MiB.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
+
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SseEvent {
@@ -56,6 +59,11 @@ impl FrameDecoder {
         }
         // One shift of the unread tail per push, not one per frame.
         self.buffer.drain(..start);
+        if self.buffer.len() > MAX_FRAME_BYTES {
+            return Err(format!(
+                "a stream event is larger than {MAX_FRAME_BYTES} bytes (or never ends)"
+            ));
+        }
         Ok(frames)
     }
 
@@ -141,6 +149,13 @@ mod tests {
             assert_eq!(frames[0].data, "{\"x\":\n1}");
             assert_eq!(frames[1].data, "[DONE]");
         }
+    }
+
+    #[test]
+    fn an_event_that_never_ends_is_refused() {
+        let mut d = FrameDecoder::new(Framing::Sse);
+        let big = vec![b'x'; MAX_FRAME_BYTES + 1];
+        assert!(d.push(&big).unwrap_err().contains("larger than"));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct GeminiProvider {
 impl fmt::Debug for GeminiProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GeminiProvider")
-            .field("base_url", &self.base_url)
+            .field("base_url", &super::redact_url(&self.base_url))
             .field("api_key", &"<redacted>")
             .finish()
     }

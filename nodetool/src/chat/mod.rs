@@ -39,6 +39,23 @@ pub use types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, Message, ModelInfo, Role, Tool, ToolCall, Usage,
 };
 
+/// `url` for `Debug` output: user, password and query (where credentials hide) redacted.
+pub(crate) fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("redacted");
+                let _ = u.set_password(None);
+            }
+            if u.query().is_some() {
+                u.set_query(Some("redacted"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<not a URL>".to_owned(),
+    }
+}
+
 /// The media type and base64 data of a `data:…;base64,…` URI.
 pub(crate) fn split_data_uri(url: &str) -> Option<(&str, &str)> {
     let rest = url.strip_prefix("data:")?;
@@ -110,6 +127,18 @@ pub fn provider_from_environment(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_in_debug_output_hide_credentials() {
+        assert_eq!(
+            redact_url("https://user:pw@host/v1?key=sk"),
+            "https://redacted@host/v1?redacted"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+    }
 
     #[test]
     fn data_uris_split_into_type_and_data() {

@@ -17,10 +17,18 @@ const NAME: &str = "ollama";
 pub const OLLAMA_BASE_URL: &str = "http://127.0.0.1:11434";
 
 /// A local or remote Ollama server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OllamaProvider {
     transport: Transport,
     base_url: String,
+}
+
+impl std::fmt::Debug for OllamaProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OllamaProvider")
+            .field("base_url", &super::redact_url(&self.base_url))
+            .finish()
+    }
 }
 
 impl Default for OllamaProvider {

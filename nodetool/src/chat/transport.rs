@@ -12,6 +12,9 @@ use std::fmt;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// The largest whole answer read (64 MiB); streams are limited per event instead.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// A chat model provider: one reply, a streamed reply, the models on offer.
 ///
 /// Implemented by [`OpenAiProvider`](super::OpenAiProvider) (and every OpenAI-compatible
@@ -119,7 +122,7 @@ impl Transport {
     pub(crate) fn new(provider: &'static str) -> Self {
         Transport {
             provider,
-            http: reqwest::Client::new(),
+            http: default_client(),
             retry: RetryPolicy::default(),
         }
     }
@@ -236,6 +239,29 @@ impl Transport {
     }
 }
 
+/// The client providers use unless given one: connect and idle-read timeouts (a silent
+/// server does not hold a node forever), and redirects only within the same host, so API
+/// keys in custom headers never follow a redirect elsewhere.
+fn default_client() -> reqwest::Client {
+    let same_host = reqwest::redirect::Policy::custom(|attempt| {
+        let origin =
+            |u: &reqwest::Url| (u.host_str().map(str::to_owned), u.port_or_known_default());
+        let first = attempt.previous().first().map(origin);
+        let next = origin(attempt.url());
+        if attempt.previous().len() >= 5 || first != Some(next) {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(30))
+        .read_timeout(Duration::from_secs(300))
+        .redirect(same_host)
+        .build()
+        .unwrap_or_default()
+}
+
 /// Whether an error message says the prompt is too long.
 pub(crate) fn is_context_length(lower: &str) -> bool {
     [
@@ -282,7 +308,7 @@ fn without_url(e: &reqwest::Error) -> String {
     message
 }
 
-/// A `Retry-After` in seconds.
+/// A `Retry-After` in seconds (at most a day: larger or odd values are ignored).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds: f64 = headers
         .get(RETRY_AFTER)?
@@ -291,7 +317,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim()
         .parse()
         .ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds.min(86_400.0)).ok()
 }
 
 async fn read_all(
@@ -306,7 +332,15 @@ async fn read_all(
             () = cancel.cancelled() => return Err(ChatError::Cancelled),
         };
         match chunk {
-            Ok(Some(bytes)) => body.extend_from_slice(&bytes),
+            Ok(Some(bytes)) => {
+                if body.len() + bytes.len() > MAX_BODY_BYTES {
+                    return Err(ChatError::malformed(
+                        provider,
+                        format!("the answer is larger than {MAX_BODY_BYTES} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&bytes)
+            }
             Ok(None) => return Ok(body),
             Err(e) => {
                 return Err(ChatError::Network {
