@@ -447,6 +447,7 @@ async fn gemini_streams_and_calls_functions() {
     let (base, replay) = serve(vec![
         ok("gemini_stream_text.sse"),
         ok("gemini_reply_tools.json"),
+        ok("gemini_reply_tools.json"),
     ])
     .await;
     let provider = gemini(&base);
@@ -471,6 +472,30 @@ async fn gemini_streams_and_calls_functions() {
         .generate_message(&request, &cancel())
         .await
         .unwrap();
+    // Gemini's thoughtSignature travels with the call and goes back with it.
+    let call = reply.tool_calls[0].clone();
+    assert!(call
+        .signature
+        .as_deref()
+        .is_some_and(|s| s.starts_with("CiQB")));
+    let mut follow_up = request.clone();
+    follow_up.messages.push(Message {
+        tool_calls: vec![call.clone()],
+        ..Message::assistant("")
+    });
+    follow_up
+        .messages
+        .push(Message::tool_result(&call, &json!({"temp": 21})));
+    let _ = provider.generate_message(&follow_up, &cancel()).await;
+    let sent = seen(&replay).last().unwrap().body["contents"].clone();
+    assert_eq!(
+        sent[1]["parts"][0]["thoughtSignature"],
+        json!(call.signature)
+    );
+    assert_eq!(
+        sent[2]["parts"][0]["functionResponse"]["response"],
+        json!({"temp": 21})
+    );
     assert_eq!(reply.tool_calls[0].name, "get_weather");
     assert_eq!(
         reply.tool_calls[0].arguments,

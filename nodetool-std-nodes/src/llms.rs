@@ -95,6 +95,7 @@ pub fn message_from_json(value: &Value) -> Result<Message> {
             id: c["id"].as_str().unwrap_or_default().to_owned(),
             name: c["name"].as_str().unwrap_or_default().to_owned(),
             arguments: c.get("args").cloned().unwrap_or(json!({})),
+            signature: None,
         })
         .collect();
     Ok(Message {

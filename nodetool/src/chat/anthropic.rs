@@ -177,6 +177,7 @@ fn tool_use(id: &str, name: &str, input: Value) -> Chunk {
             id: id.to_owned(),
             name: name.to_owned(),
             arguments: input,
+            signature: None,
         })
     }
 }

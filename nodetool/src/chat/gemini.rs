@@ -121,11 +121,13 @@ pub(crate) fn request_body(request: &ChatRequest) -> Result<Value, ChatError> {
                     .filter(|p| !matches!(p, ContentPart::Text { text } if text.is_empty()))
                     .map(part_json)
                     .collect::<Result<Vec<_>, _>>()?;
-                parts.extend(
-                    m.tool_calls
-                        .iter()
-                        .map(|c| json!({"functionCall": {"name": c.name, "args": c.arguments}})),
-                );
+                parts.extend(m.tool_calls.iter().map(|c| {
+                    let mut part = json!({"functionCall": {"name": c.name, "args": c.arguments}});
+                    if let Some(signature) = &c.signature {
+                        part["thoughtSignature"] = json!(signature);
+                    }
+                    part
+                }));
                 ("model", parts)
             }
             Role::User => (
@@ -235,6 +237,7 @@ fn chunks_of(body: &Value, calls: &mut usize) -> Result<(Vec<Chunk>, bool), Chat
                         .map_or_else(|| format!("call_{calls}"), str::to_owned),
                     name: call["name"].as_str().unwrap_or_default().to_owned(),
                     arguments: call.get("args").cloned().unwrap_or(json!({})),
+                    signature: part["thoughtSignature"].as_str().map(str::to_owned),
                 }));
             }
         }

@@ -162,6 +162,7 @@ fn chunks_of(line: &Value, calls: &mut usize) -> Result<(Vec<Chunk>, bool), Chat
                 .map_or_else(|| format!("call_{calls}"), str::to_owned),
             name: function["name"].as_str().unwrap_or_default().to_owned(),
             arguments,
+            signature: None,
         }));
     }
     let done = line["done"].as_bool() == Some(true);

@@ -201,6 +201,7 @@ pub(crate) fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
             id: call["id"].as_str().unwrap_or_default().to_owned(),
             name: name.to_owned(),
             arguments: arguments(NAME, name, args)?,
+            signature: None,
         });
     }
     Ok(reply)
@@ -224,6 +225,7 @@ impl OpenAiStream {
                     arguments: arguments(NAME, &name, &args)?,
                     id,
                     name,
+                    signature: None,
                 }))
             })
             .collect()

@@ -163,6 +163,10 @@ pub struct ToolCall {
     pub name: String,
     /// Its arguments (a JSON object).
     pub arguments: Value,
+    /// An opaque token the provider attached to the call, to be sent back with it (Gemini's
+    /// `thoughtSignature`, without which later tool rounds are refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// What to ask a model.
