@@ -9,6 +9,8 @@
 //! assert!(nodetool::workflows::NodeRegistry::global().get("lib.math.Add").is_some());
 //! ```
 
+#[cfg(feature = "assets")]
+pub mod assets;
 pub mod base64;
 pub mod boolean;
 pub mod compare;
