@@ -110,6 +110,21 @@ async fn server() -> String {
         )
         .route("/files/report.csv", get(|| async { "a,b\n1,2\n" }))
         .route(
+            "/data.csv",
+            get(|| async { "name;age;city\nAda;36;London\n\"Zoë; Jr\";x;\nBob;;Paris\n" }),
+        )
+        .route("/data.tsv", get(|| async { "name\tage\nAda\t36.9\n" }))
+        .route(
+            "/data.json",
+            get(|| async {
+                axum::Json(json!([{"name": "Ada", "age": "36"}, {"name": "Bob", "extra": true}]))
+            }),
+        )
+        .route(
+            "/rows.json",
+            get(|| async { axum::Json(json!([["name", "age"], ["Ada", 36.5]])) }),
+        )
+        .route(
             "/doc",
             get(|| async { ([(header::CONTENT_TYPE, "application/pdf")], "%PDF-1.4") }),
         )
@@ -295,4 +310,76 @@ async fn documents_valid_urls_and_downloads() {
     .await
     .unwrap_err();
     assert!(e.contains("this run has no workspace"), "{e}");
+}
+
+#[tokio::test]
+async fn dataframes_download_as_csv_tsv_and_json() {
+    let base = server().await;
+    let columns = json!({"type": "record_type", "columns": [
+        {"name": "name", "data_type": "string"}, {"name": "age", "data_type": "int"},
+        {"name": "missing", "data_type": "float"}]});
+    let table = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.csv"), "delimiter": ";", "columns": columns}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(table["type"], "dataframe");
+    assert_eq!(
+        table["data"],
+        json!([
+            ["Ada", 36, null],
+            ["Zoë; Jr", null, null],
+            ["Bob", null, null]
+        ])
+    );
+    assert_eq!(table["columns"][1]["name"], "age");
+    let tsv = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.tsv"), "file_format": "tsv", "columns": columns}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tsv["data"], json!([["Ada", 36, null]]));
+    let objects = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.json"), "file_format": "json", "columns": columns}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        objects["data"],
+        json!([["Ada", 36, null], ["Bob", null, null]])
+    );
+    let rows = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/rows.json"), "file_format": "json", "columns": columns}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows["data"], json!([["Ada", 36, null]]));
+    let e = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.csv"), "delimiter": ";;", "columns": columns}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("must be a 1-character string"), "{e}");
+    let e = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.csv"), "encoding": "koi8-r", "columns": columns}),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.contains("encoding: `koi8-r` is not a supported encoding"),
+        "{e}"
+    );
+    let none = http(
+        "DownloadDataframe",
+        json!({"url": format!("{base}/data.csv")}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(none["data"], json!([]));
 }

@@ -598,6 +598,14 @@ const CSV_FIELD_LIMIT: usize = 131_072;
 /// Python's `csv.reader` (excel dialect, not strict) over text read with universal newlines:
 /// the records, an empty line as an empty record.
 fn csv_records(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
+    csv_records_with(text, ',')
+}
+
+/// [`csv_records`] with another one-character delimiter.
+pub(crate) fn csv_records_with(
+    text: &str,
+    delimiter: char,
+) -> std::result::Result<Vec<Vec<String>>, String> {
     #[derive(Clone, Copy, PartialEq)]
     enum State {
         StartRecord,
@@ -646,7 +654,7 @@ fn csv_records(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
                         };
                     } else if c == Some('"') {
                         state = State::InQuoted;
-                    } else if c == Some(',') {
+                    } else if c == Some(delimiter) {
                         save(&mut record, &mut field, &mut field_len);
                         state = State::StartField;
                     } else if let Some(c) = c {
@@ -664,7 +672,7 @@ fn csv_records(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
                             State::EatNewline
                         };
                     }
-                    Some(',') => {
+                    Some(d) if d == delimiter => {
                         save(&mut record, &mut field, &mut field_len);
                         state = State::StartField;
                     }
@@ -687,7 +695,7 @@ fn csv_records(text: &str) -> std::result::Result<Vec<Vec<String>>, String> {
                         field_len += 1;
                         state = State::InQuoted;
                     }
-                    Some(',') => {
+                    Some(d) if d == delimiter => {
                         save(&mut record, &mut field, &mut field_len);
                         state = State::StartField;
                     }
