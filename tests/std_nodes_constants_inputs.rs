@@ -219,7 +219,6 @@ fn new_nodes_have_nodetool_titles_descriptions_and_tool_flags() {
     for left_out in [
         "nodetool.input.RealtimeAudioInput",
         "nodetool.input.HuggingFaceModelInput",
-        "nodetool.dictionary.MakeDictionary",
         "nodetool.dictionary.FilterDictByQuery",
     ] {
         assert!(registry.get(left_out).is_none(), "{left_out}");

@@ -99,3 +99,52 @@ async fn markdown_outline() {
     assert_eq!(out["links"][0]["url"], json!("https://example.com/docs"));
     assert_eq!(out["code"][0]["language"], json!("rust"));
 }
+
+#[tokio::test]
+async fn make_dictionary_takes_dynamic_properties_and_edges() {
+    nodetool_std_nodes::link();
+    let graph = Graph::from_json_str(
+        &json!({
+            "nodes": [
+                {"id": "n", "type": "nodetool.constant.Integer", "data": {"value": 42}},
+                {"id": "d", "type": "nodetool.dictionary.MakeDictionary", "data": {},
+                 "dynamic_properties": {"title": "Zoë", "count": 0, "tags": ["a"]}},
+                {"id": "o", "type": "nodetool.output.Output", "data": {"name": "dict"}}
+            ],
+            "edges": [
+                {"source": "n", "sourceHandle": "output", "target": "d", "targetHandle": "count"},
+                {"source": "n", "sourceHandle": "output", "target": "d", "targetHandle": "answer"},
+                {"source": "d", "sourceHandle": "output", "target": "o", "targetHandle": "value"}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let runner = WorkflowRunner::from_graph(&graph).unwrap();
+    let result = runner
+        .run(&ProcessingContext::default(), Map::new())
+        .await
+        .unwrap();
+    let dict = result.values("dict").last().cloned().unwrap();
+    assert_eq!(
+        dict,
+        json!({"title": "Zoë", "count": 42, "tags": ["a"], "answer": 42})
+    );
+    // Insertion order: the dynamic properties as saved, then the edge-only keys.
+    let keys: Vec<&String> = dict.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["title", "count", "tags", "answer"]);
+    // A type that is not dynamic still refuses unknown handles.
+    let bad = Graph::from_json_str(
+        &json!({
+            "nodes": [
+                {"id": "n", "type": "nodetool.constant.Integer", "data": {"value": 1}},
+                {"id": "t", "type": "nodetool.text.ToUppercase", "data": {}}
+            ],
+            "edges": [{"source": "n", "sourceHandle": "output", "target": "t", "targetHandle": "nope"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let e = WorkflowRunner::from_graph(&bad).unwrap_err().to_string();
+    assert!(e.contains("has no input `nope`"), "{e}");
+}

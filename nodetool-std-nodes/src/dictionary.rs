@@ -4,8 +4,8 @@
 //! the first key. The streaming filters pass each dictionary on as it came, and CSV rows keep
 //! the order of the columns.
 //!
-//! Not here: `MakeDictionary` (its entries are dynamic properties, which this framework does
-//! not have yet) and `FilterDictByQuery` (pandas' query language).
+//! `MakeDictionary` (a dynamic node) is in [`crate::dynamic`]. Not here: `FilterDictByQuery`
+//! (pandas' query language).
 
 use crate::enums::string_enum;
 use crate::json::py_str;

@@ -18,6 +18,7 @@ pub mod constant;
 pub mod control;
 pub mod date;
 pub mod dictionary;
+pub mod dynamic;
 mod enums;
 pub mod hashlib;
 #[cfg(feature = "http")]

@@ -197,6 +197,13 @@ pub trait Node: Send + Sync + 'static {
         let _ = index;
     }
 
+    /// Tells a node the names of all its inputs, by index, before any is set: the declared
+    /// properties, then (for a dynamic type, `NodeMetadata::is_dynamic`) the graph node's
+    /// dynamic properties. The default ignores them.
+    fn set_input_names(&mut self, names: &[String]) {
+        let _ = names;
+    }
+
     /// Runs a buffered or streaming-output node once, with its current inputs, sending what it
     /// produces to `outputs`.
     fn process<'a>(

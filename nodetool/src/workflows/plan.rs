@@ -230,6 +230,7 @@ impl PlannedNode {
     /// A fresh instance with the plan's `data` assigned; on failure, the property and why.
     pub(crate) fn instantiate(&self) -> Result<Box<dyn Node>, (String, NodeError)> {
         let mut node = (self.descriptor.create)();
+        node.set_input_names(&self.input_names);
         for (index, value) in &self.data {
             node.set_input(*index, value.clone())
                 .map_err(|error| (self.input_names[*index].clone(), error))?;
@@ -336,7 +337,13 @@ impl<'g> Planner<'g> {
     }
 
     fn plan(mut self) -> Result<WorkflowPlan, ValidationErrors> {
-        let (nodes, index) = self.known_nodes();
+        let dynamic: Vec<Option<NodeMetadata>> = self
+            .graph
+            .nodes
+            .iter()
+            .map(|n| self.dynamic_metadata(n))
+            .collect();
+        let (nodes, index) = self.known_nodes(&dynamic);
         let mut wiring = self.wire(&nodes, &index);
         self.check_inputs(&nodes, &mut wiring);
         self.check_cycles(&nodes, &wiring);
@@ -364,15 +371,64 @@ impl<'g> Planner<'g> {
         })
     }
 
+    /// For a node of a dynamic type (`is_dynamic`, e.g. `MakeDictionary`): its type's metadata
+    /// with one `any` property more for each dynamic property (its `dynamic_properties`, data
+    /// keys the type does not declare, handles edges go into), in that order.
+    fn dynamic_metadata(&self, node: &GraphNode) -> Option<NodeMetadata> {
+        let meta = &self.registry.get(&node.node_type)?.metadata;
+        if !meta.is_dynamic {
+            return None;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let into_node = self
+            .graph
+            .edges
+            .iter()
+            .filter(|e| e.target == node.id && e.target_handle != CONTROL_HANDLE)
+            .map(|e| e.target_handle.as_str());
+        for name in node
+            .dynamic_properties
+            .keys()
+            .chain(node.data.keys())
+            .map(String::as_str)
+            .chain(into_node)
+        {
+            if meta.property(name).is_none() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let mut meta = meta.clone();
+        meta.properties
+            .extend(names.into_iter().map(|name| crate::metadata::Property {
+                name: name.to_owned(),
+                type_metadata: TypeMetadata::any(),
+                default: None,
+                title: None,
+                description: None,
+                min: None,
+                max: None,
+                json_schema_extra: None,
+                required: false,
+            }));
+        Some(meta)
+    }
+
     /// Nodes of registered types with unique ids (comments dropped), and their positions.
-    fn known_nodes(&mut self) -> (Vec<KnownNode<'g>>, HashMap<&'g str, usize>) {
+    fn known_nodes<'a>(
+        &mut self,
+        dynamic: &'a [Option<NodeMetadata>],
+    ) -> (Vec<KnownNode<'a>>, HashMap<&'a str, usize>)
+    where
+        'g: 'a,
+    {
         let mut index = HashMap::new();
         let mut nodes = Vec::new();
-        for node in self
+        for (node, dynamic) in self
             .graph
             .nodes
             .iter()
-            .filter(|n| n.node_type != COMMENT_NODE_TYPE)
+            .zip(dynamic)
+            .filter(|(n, _)| n.node_type != COMMENT_NODE_TYPE)
         {
             if index.contains_key(node.id.as_str()) {
                 self.errors.push(ValidationError::DuplicateNodeId {
@@ -383,7 +439,7 @@ impl<'g> Planner<'g> {
             match self.registry.get(&node.node_type) {
                 Some(r) => {
                     index.insert(node.id.as_str(), nodes.len());
-                    nodes.push((node, r.descriptor, &r.metadata));
+                    nodes.push((node, r.descriptor, dynamic.as_ref().unwrap_or(&r.metadata)));
                 }
                 None => self.errors.push(ValidationError::UnknownNodeType {
                     node_id: node.id.clone(),
@@ -395,7 +451,7 @@ impl<'g> Planner<'g> {
     }
 
     /// Checks every edge (known nodes and handles, compatible types) and records the good ones.
-    fn wire(&mut self, nodes: &[KnownNode<'g>], index: &HashMap<&str, usize>) -> Wiring {
+    fn wire(&mut self, nodes: &[KnownNode<'_>], index: &HashMap<&str, usize>) -> Wiring {
         let mut wiring = Wiring {
             inputs: nodes
                 .iter()
@@ -461,7 +517,7 @@ impl<'g> Planner<'g> {
         edge: &GraphEdge,
         s: usize,
         t: usize,
-        nodes: &[KnownNode<'g>],
+        nodes: &[KnownNode<'_>],
         wiring: &mut Wiring,
     ) {
         if edge.target_handle != CONTROL_HANDLE {
@@ -488,7 +544,7 @@ impl<'g> Planner<'g> {
     }
 
     /// Control edges alone must not form a cycle; with data edges, neither.
-    fn check_cycles(&mut self, nodes: &[KnownNode<'g>], wiring: &Wiring) {
+    fn check_cycles(&mut self, nodes: &[KnownNode<'_>], wiring: &Wiring) {
         let ids = |cycle: Vec<usize>| cycle.into_iter().map(|i| nodes[i].0.id.clone()).collect();
         let control: Vec<Vec<usize>> = wiring
             .control_routes
@@ -515,8 +571,8 @@ impl<'g> Planner<'g> {
     fn check_edge(
         &mut self,
         edge: &GraphEdge,
-        (snode, _, smeta): KnownNode<'g>,
-        (tnode, _, tmeta): KnownNode<'g>,
+        (snode, _, smeta): KnownNode<'_>,
+        (tnode, _, tmeta): KnownNode<'_>,
     ) -> Option<(usize, usize, bool)> {
         let Some(out_idx) = smeta
             .outputs
@@ -562,7 +618,7 @@ impl<'g> Planner<'g> {
     }
 
     /// Per input: several edges into a non-list, list aggregation, missing required values.
-    fn check_inputs(&mut self, nodes: &[KnownNode<'g>], wiring: &mut Wiring) {
+    fn check_inputs(&mut self, nodes: &[KnownNode<'_>], wiring: &mut Wiring) {
         let per_node = wiring
             .inputs
             .iter_mut()
@@ -666,6 +722,7 @@ fn planned_node(
         .filter_map(|(i, (p, _))| {
             node.data
                 .get(&p.name)
+                .or_else(|| node.dynamic_properties.get(&p.name))
                 .filter(|v| !is_empty(v))
                 .map(|v| (i, v.clone()))
         })
