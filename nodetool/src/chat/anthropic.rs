@@ -3,15 +3,13 @@
 use super::error::ChatError;
 use super::framing::{Framing, SseEvent};
 use super::split_data_uri;
-use super::transport::{ChatProvider, ChunkStream, StreamParser, Transport};
+use super::transport::{StreamParser, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, Message, ModelInfo, Role, ToolCall, Usage,
 };
-use crate::workflows::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
-use tokio_util::sync::CancellationToken;
 
 const NAME: &str = "anthropic";
 const VERSION: &str = "2023-06-01";
@@ -357,70 +355,45 @@ impl StreamParser for AnthropicStream {
     }
 }
 
-impl ChatProvider for AnthropicProvider {
-    fn name(&self) -> &'static str {
-        NAME
+impl AnthropicProvider {
+    fn chat_request(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_, ChatError> {
+        Ok(self.post(request_body(request, stream)))
     }
 
-    fn generate_message<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>> {
-        Box::pin(async move {
-            let body = self
-                .transport
-                .json(&self.post(request_body(request, false)), cancel)
-                .await?;
-            parse_reply(&body)
-        })
+    fn models_request(&self) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
+        move || {
+            self.authed(
+                self.transport
+                    .http
+                    .get(format!("{}/v1/models", self.base_url)),
+            )
+        }
     }
 
-    fn generate_messages<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>> {
-        Box::pin(async move {
-            let parser = Box::new(AnthropicStream::default());
-            self.transport
-                .stream(
-                    &self.post(request_body(request, true)),
-                    cancel,
-                    Framing::Sse,
-                    parser,
-                )
-                .await
-        })
+    fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
+        parse_reply(body)
     }
 
-    fn list_models<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, ChatError>> {
-        Box::pin(async move {
-            let build = || {
-                self.authed(
-                    self.transport
-                        .http
-                        .get(format!("{}/v1/models", self.base_url)),
-                )
-            };
-            let body = self.transport.json(&build, cancel).await?;
-            let data = body["data"]
-                .as_array()
-                .ok_or_else(|| ChatError::malformed(NAME, "no `data` list in the models answer"))?;
-            Ok(data
-                .iter()
-                .filter_map(|m| {
-                    let id = m["id"].as_str()?;
-                    Some(ModelInfo {
-                        id: id.to_owned(),
-                        name: m["display_name"].as_str().unwrap_or(id).to_owned(),
-                        provider: NAME.to_owned(),
-                    })
+    fn parse_models(body: &Value) -> Result<Vec<ModelInfo>, ChatError> {
+        let data = body["data"]
+            .as_array()
+            .ok_or_else(|| ChatError::malformed(NAME, "no `data` list in the models answer"))?;
+        Ok(data
+            .iter()
+            .filter_map(|m| {
+                let id = m["id"].as_str()?;
+                Some(ModelInfo {
+                    id: id.to_owned(),
+                    name: m["display_name"].as_str().unwrap_or(id).to_owned(),
+                    provider: NAME.to_owned(),
                 })
-                .collect())
-        })
+            })
+            .collect())
     }
 }
+
+super::transport::chat_provider!(AnthropicProvider, NAME, Framing::Sse, AnthropicStream);

@@ -4,14 +4,12 @@
 use super::error::ChatError;
 use super::framing::{Framing, SseEvent};
 use super::split_data_uri;
-use super::transport::{ChatProvider, ChunkStream, StreamParser, Transport};
+use super::transport::{StreamParser, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, ModelInfo, Role, ToolCall, Usage,
 };
-use crate::workflows::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::fmt;
-use tokio_util::sync::CancellationToken;
 
 const NAME: &str = "gemini";
 
@@ -301,62 +299,44 @@ impl StreamParser for GeminiStream {
     }
 }
 
-impl ChatProvider for GeminiProvider {
-    fn name(&self) -> &'static str {
-        NAME
+impl GeminiProvider {
+    fn chat_request(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_, ChatError> {
+        Ok(self.post(&request.model, stream, request_body(request)?))
     }
 
-    fn generate_message<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>> {
-        Box::pin(async move {
-            let build = self.post(&request.model, false, request_body(request)?);
-            parse_reply(&self.transport.json(&build, cancel).await?)
-        })
-    }
-
-    fn generate_messages<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>> {
-        Box::pin(async move {
-            let build = self.post(&request.model, true, request_body(request)?);
-            let parser = Box::new(GeminiStream::default());
+    fn models_request(&self) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
+        move || {
             self.transport
-                .stream(&build, cancel, Framing::Sse, parser)
-                .await
-        })
+                .http
+                .get(format!("{}/models", self.base_url))
+                .header("x-goog-api-key", &self.api_key)
+        }
     }
 
-    fn list_models<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, ChatError>> {
-        Box::pin(async move {
-            let build = || {
-                self.transport
-                    .http
-                    .get(format!("{}/models", self.base_url))
-                    .header("x-goog-api-key", &self.api_key)
-            };
-            let body = self.transport.json(&build, cancel).await?;
-            let models = body["models"]
-                .as_array()
-                .ok_or_else(|| ChatError::malformed(NAME, "no `models` list in the answer"))?;
-            Ok(models
-                .iter()
-                .filter_map(|m| {
-                    let id = m["name"].as_str()?.trim_start_matches("models/");
-                    Some(ModelInfo {
-                        id: id.to_owned(),
-                        name: m["displayName"].as_str().unwrap_or(id).to_owned(),
-                        provider: NAME.to_owned(),
-                    })
+    fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
+        parse_reply(body)
+    }
+
+    fn parse_models(body: &Value) -> Result<Vec<ModelInfo>, ChatError> {
+        let models = body["models"]
+            .as_array()
+            .ok_or_else(|| ChatError::malformed(NAME, "no `models` list in the answer"))?;
+        Ok(models
+            .iter()
+            .filter_map(|m| {
+                let id = m["name"].as_str()?.trim_start_matches("models/");
+                Some(ModelInfo {
+                    id: id.to_owned(),
+                    name: m["displayName"].as_str().unwrap_or(id).to_owned(),
+                    provider: NAME.to_owned(),
                 })
-                .collect())
-        })
+            })
+            .collect())
     }
 }
+
+super::transport::chat_provider!(GeminiProvider, NAME, Framing::Sse, GeminiStream);

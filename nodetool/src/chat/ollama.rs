@@ -3,13 +3,11 @@
 use super::error::ChatError;
 use super::framing::{Framing, SseEvent};
 use super::split_data_uri;
-use super::transport::{ChatProvider, ChunkStream, StreamParser, Transport};
+use super::transport::{StreamParser, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, ModelInfo, Role, ToolCall, Usage,
 };
-use crate::workflows::BoxFuture;
 use serde_json::{json, Map, Value};
-use tokio_util::sync::CancellationToken;
 
 const NAME: &str = "ollama";
 
@@ -224,66 +222,41 @@ impl StreamParser for OllamaStream {
     }
 }
 
-impl ChatProvider for OllamaProvider {
-    fn name(&self) -> &'static str {
-        NAME
+impl OllamaProvider {
+    fn chat_request(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_, ChatError> {
+        Ok(self.post(request_body(request, stream)?))
     }
 
-    fn generate_message<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>> {
-        Box::pin(async move {
-            let body = self
-                .transport
-                .json(&self.post(request_body(request, false)?), cancel)
-                .await?;
-            parse_reply(&body)
-        })
-    }
-
-    fn generate_messages<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>> {
-        Box::pin(async move {
-            let parser = Box::new(OllamaStream::default());
+    fn models_request(&self) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
+        move || {
             self.transport
-                .stream(
-                    &self.post(request_body(request, true)?),
-                    cancel,
-                    Framing::Ndjson,
-                    parser,
-                )
-                .await
-        })
+                .http
+                .get(format!("{}/api/tags", self.base_url))
+        }
     }
 
-    fn list_models<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, ChatError>> {
-        Box::pin(async move {
-            let build = || {
-                self.transport
-                    .http
-                    .get(format!("{}/api/tags", self.base_url))
-            };
-            let body = self.transport.json(&build, cancel).await?;
-            let models = body["models"]
-                .as_array()
-                .ok_or_else(|| ChatError::malformed(NAME, "no `models` list in the answer"))?;
-            Ok(models
-                .iter()
-                .filter_map(|m| m["name"].as_str())
-                .map(|name| ModelInfo {
-                    id: name.to_owned(),
-                    name: name.to_owned(),
-                    provider: NAME.to_owned(),
-                })
-                .collect())
-        })
+    fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
+        parse_reply(body)
+    }
+
+    fn parse_models(body: &Value) -> Result<Vec<ModelInfo>, ChatError> {
+        let models = body["models"]
+            .as_array()
+            .ok_or_else(|| ChatError::malformed(NAME, "no `models` list in the answer"))?;
+        Ok(models
+            .iter()
+            .filter_map(|m| m["name"].as_str())
+            .map(|name| ModelInfo {
+                id: name.to_owned(),
+                name: name.to_owned(),
+                provider: NAME.to_owned(),
+            })
+            .collect())
     }
 }
+
+super::transport::chat_provider!(OllamaProvider, NAME, Framing::Ndjson, OllamaStream);

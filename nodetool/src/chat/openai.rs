@@ -3,15 +3,13 @@
 
 use super::error::ChatError;
 use super::framing::{Framing, SseEvent};
-use super::transport::{ChatProvider, ChunkStream, StreamParser, Transport};
+use super::transport::{StreamParser, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, Message, ModelInfo, Role, ToolCall, Usage,
 };
-use crate::workflows::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
-use tokio_util::sync::CancellationToken;
 
 const NAME: &str = "openai";
 
@@ -314,67 +312,33 @@ fn parse_models(body: &Value) -> Result<Vec<ModelInfo>, ChatError> {
         .collect())
 }
 
-impl ChatProvider for OpenAiProvider {
-    fn name(&self) -> &'static str {
-        NAME
+impl OpenAiProvider {
+    fn chat_request(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_, ChatError> {
+        let official = self.base_url == OPENAI_BASE_URL;
+        Ok(self.post(request_body(request, stream, official)))
     }
 
-    fn generate_message<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChatResponse, ChatError>> {
-        Box::pin(async move {
-            let body = self
-                .transport
-                .json(
-                    &self.post(request_body(
-                        request,
-                        false,
-                        self.base_url == OPENAI_BASE_URL,
-                    )),
-                    cancel,
-                )
-                .await?;
-            parse_reply(&body)
-        })
+    fn models_request(&self) -> impl Fn() -> reqwest::RequestBuilder + Send + Sync + '_ {
+        move || {
+            let r = self.transport.http.get(format!("{}/models", self.base_url));
+            match &self.api_key {
+                Some(key) => r.bearer_auth(key),
+                None => r,
+            }
+        }
     }
 
-    fn generate_messages<'a>(
-        &'a self,
-        request: &'a ChatRequest,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<ChunkStream, ChatError>> {
-        Box::pin(async move {
-            let parser = Box::new(OpenAiStream::default());
-            self.transport
-                .stream(
-                    &self.post(request_body(
-                        request,
-                        true,
-                        self.base_url == OPENAI_BASE_URL,
-                    )),
-                    cancel,
-                    Framing::Sse,
-                    parser,
-                )
-                .await
-        })
+    fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
+        parse_reply(body)
     }
 
-    fn list_models<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-    ) -> BoxFuture<'a, Result<Vec<ModelInfo>, ChatError>> {
-        Box::pin(async move {
-            let build = || {
-                let r = self.transport.http.get(format!("{}/models", self.base_url));
-                match &self.api_key {
-                    Some(key) => r.bearer_auth(key),
-                    None => r,
-                }
-            };
-            parse_models(&self.transport.json(&build, cancel).await?)
-        })
+    fn parse_models(body: &Value) -> Result<Vec<ModelInfo>, ChatError> {
+        parse_models(body)
     }
 }
+
+super::transport::chat_provider!(OpenAiProvider, NAME, Framing::Sse, OpenAiStream);

@@ -80,6 +80,67 @@ macro_rules! provider_builders {
 }
 pub(crate) use provider_builders;
 
+/// `ChatProvider` for a provider type with inherent `chat_request(&self, request, stream)`,
+/// `models_request(&self)`, `parse_reply(body)` and `parse_models(body)`: one reply, a stream
+/// (`$framing` frames read by `$parser`), the model list.
+macro_rules! chat_provider {
+    ($provider:ty, $name:expr, $framing:expr, $parser:ty) => {
+        impl $crate::chat::ChatProvider for $provider {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn generate_message<'a>(
+                &'a self,
+                request: &'a $crate::chat::ChatRequest,
+                cancel: &'a $crate::chat::CancellationToken,
+            ) -> $crate::workflows::BoxFuture<
+                'a,
+                ::std::result::Result<$crate::chat::ChatResponse, $crate::chat::ChatError>,
+            > {
+                Box::pin(async move {
+                    let build = self.chat_request(request, false)?;
+                    Self::parse_reply(&self.transport.json(&build, cancel).await?)
+                })
+            }
+
+            fn generate_messages<'a>(
+                &'a self,
+                request: &'a $crate::chat::ChatRequest,
+                cancel: &'a $crate::chat::CancellationToken,
+            ) -> $crate::workflows::BoxFuture<
+                'a,
+                ::std::result::Result<$crate::chat::ChunkStream, $crate::chat::ChatError>,
+            > {
+                Box::pin(async move {
+                    let build = self.chat_request(request, true)?;
+                    let parser = Box::<$parser>::default();
+                    self.transport
+                        .stream(&build, cancel, $framing, parser)
+                        .await
+                })
+            }
+
+            fn list_models<'a>(
+                &'a self,
+                cancel: &'a $crate::chat::CancellationToken,
+            ) -> $crate::workflows::BoxFuture<
+                'a,
+                ::std::result::Result<
+                    ::std::vec::Vec<$crate::chat::ModelInfo>,
+                    $crate::chat::ChatError,
+                >,
+            > {
+                Box::pin(async move {
+                    let build = self.models_request();
+                    Self::parse_models(&self.transport.json(&build, cancel).await?)
+                })
+            }
+        }
+    };
+}
+pub(crate) use chat_provider;
+
 /// How often and how long requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
