@@ -16,19 +16,31 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
-/// Represents a string constant in the workflow.
-/// text, string, characters
-#[node(namespace = "nodetool.constant")]
-pub struct String {
-    /// The value.
-    #[input(default = "")]
-    pub value: std::string::String,
+/// A constant node: its `value` property goes out unchanged.
+macro_rules! constant {
+    ($(#[$meta:meta])* struct $name:ident: $ty:ty { $(#[$field:meta])* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $(#[$field])*
+            pub value: $ty,
+        }
+
+        #[node]
+        impl $name {
+            async fn process(&self, _ctx: &ProcessingContext) -> Result<$ty> {
+                Ok(self.value.clone())
+            }
+        }
+    };
 }
 
-#[node]
-impl String {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<std::string::String> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a string constant in the workflow.
+    /// text, string, characters
+    #[node(namespace = "nodetool.constant")]
+    struct String: std::string::String {
+        /// The value.
+        #[input(default = "")]
     }
 }
 
@@ -80,118 +92,76 @@ impl Bool {
     }
 }
 
-/// Represents a list constant in the workflow.
-/// array, sequence, collection
-#[node(namespace = "nodetool.constant")]
-pub struct List {
-    /// The value.
-    #[input(default)]
-    pub value: Vec<Value>,
-}
-
-#[node]
-impl List {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<Value>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a list constant in the workflow.
+    /// array, sequence, collection
+    #[node(namespace = "nodetool.constant")]
+    struct List: Vec<Value> {
+        /// The value.
+        #[input(default)]
     }
 }
 
-/// Represents a dictionary constant in the workflow.
-/// dictionary, key-value, mapping
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct Dict {
-    /// The value.
-    #[input(default)]
-    pub value: Map<std::string::String, Value>,
-}
-
-#[node]
-impl Dict {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Map<std::string::String, Value>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a dictionary constant in the workflow.
+    /// dictionary, key-value, mapping
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct Dict: Map<std::string::String, Value> {
+        /// The value.
+        #[input(default)]
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Assets.
 
-/// Represents an audio file constant in the workflow.
-/// audio, file, mp3, wav
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct Audio {
-    /// The audio.
-    #[input(default)]
-    pub value: AudioRef,
-}
-
-#[node]
-impl Audio {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<AudioRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents an audio file constant in the workflow.
+    /// audio, file, mp3, wav
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct Audio: AudioRef {
+        /// The audio.
+        #[input(default)]
     }
 }
 
-/// Represents a fixed DataFrame constant in the workflow.
-/// table, data, dataframe, pandas
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct DataFrame {
-    /// The table.
-    #[input(default, title = "DataFrame")]
-    pub value: DataframeRef,
-}
-
-#[node]
-impl DataFrame {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<DataframeRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a fixed DataFrame constant in the workflow.
+    /// table, data, dataframe, pandas
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct DataFrame: DataframeRef {
+        /// The table.
+        #[input(default, title = "DataFrame")]
     }
 }
 
-/// Represents a document constant in the workflow.
-/// document, pdf, word, docx
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct Document {
-    /// The document.
-    #[input(default, title = "Document")]
-    pub value: DocumentRef,
-}
-
-#[node]
-impl Document {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<DocumentRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a document constant in the workflow.
+    /// document, pdf, word, docx
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct Document: DocumentRef {
+        /// The document.
+        #[input(default, title = "Document")]
     }
 }
 
-/// Represents an image file constant in the workflow.
-/// picture, photo, image
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct Image {
-    /// The image.
-    #[input(default)]
-    pub value: ImageRef,
-}
-
-#[node]
-impl Image {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents an image file constant in the workflow.
+    /// picture, photo, image
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct Image: ImageRef {
+        /// The image.
+        #[input(default)]
     }
 }
 
-/// Represents a video file constant in the workflow.
-/// video, movie, mp4, file
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct Video {
-    /// The video.
-    #[input(default)]
-    pub value: VideoRef,
-}
-
-#[node]
-impl Video {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a video file constant in the workflow.
+    /// video, movie, mp4, file
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct Video: VideoRef {
+        /// The video.
+        #[input(default)]
     }
 }
 
@@ -224,83 +194,53 @@ impl Model3D {
     }
 }
 
-/// Represents a JSON constant in the workflow.
-/// json, object, dictionary
-#[node(namespace = "nodetool.constant", name = "JSON", expose_as_tool)]
-pub struct Json {
-    /// The JSON data.
-    #[input(default)]
-    pub value: JSONRef,
-}
-
-#[node]
-impl Json {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<JSONRef> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a JSON constant in the workflow.
+    /// json, object, dictionary
+    #[node(namespace = "nodetool.constant", name = "JSON", expose_as_tool)]
+    struct Json: JSONRef {
+        /// The JSON data.
+        #[input(default)]
     }
 }
 
-/// Represents a list of image file constants in the workflow.
-/// pictures, photos, images, collection
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct ImageList {
-    /// List of image references
-    #[input(default)]
-    pub value: Vec<ImageRef>,
-}
-
-#[node]
-impl ImageList {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<ImageRef>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a list of image file constants in the workflow.
+    /// pictures, photos, images, collection
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct ImageList: Vec<ImageRef> {
+        /// List of image references
+        #[input(default)]
     }
 }
 
-/// Represents a list of video file constants in the workflow.
-/// videos, movies, clips, collection
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct VideoList {
-    /// List of video references
-    #[input(default)]
-    pub value: Vec<VideoRef>,
-}
-
-#[node]
-impl VideoList {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<VideoRef>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a list of video file constants in the workflow.
+    /// videos, movies, clips, collection
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct VideoList: Vec<VideoRef> {
+        /// List of video references
+        #[input(default)]
     }
 }
 
-/// Represents a list of audio file constants in the workflow.
-/// audios, sounds, audio files, collection
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct AudioList {
-    /// List of audio references
-    #[input(default)]
-    pub value: Vec<AudioRef>,
-}
-
-#[node]
-impl AudioList {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<AudioRef>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a list of audio file constants in the workflow.
+    /// audios, sounds, audio files, collection
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct AudioList: Vec<AudioRef> {
+        /// List of audio references
+        #[input(default)]
     }
 }
 
-/// Represents a list of text strings in the workflow.
-/// texts, strings, text collection
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct TextList {
-    /// List of text strings
-    #[input(default)]
-    pub value: Vec<std::string::String>,
-}
-
-#[node]
-impl TextList {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<std::string::String>> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a list of text strings in the workflow.
+    /// texts, strings, text collection
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct TextList: Vec<std::string::String> {
+        /// List of text strings
+        #[input(default)]
     }
 }
 
@@ -510,51 +450,33 @@ impl ImageSize {
 // ---------------------------------------------------------------------------------------
 // Model references: they carry the choice of a model and call none.
 
-/// Represents a language model constant in the workflow.
-/// llm, language, model, ai, chat, gpt
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct LanguageModelConstant {
-    /// The language model.
-    #[input(default)]
-    pub value: LanguageModel,
-}
-
-#[node]
-impl LanguageModelConstant {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<LanguageModel> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a language model constant in the workflow.
+    /// llm, language, model, ai, chat, gpt
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct LanguageModelConstant: LanguageModel {
+        /// The language model.
+        #[input(default)]
     }
 }
 
-/// Represents an image generation model constant in the workflow.
-/// image, model, ai, generation, diffusion
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct ImageModelConstant {
-    /// The image generation model.
-    #[input(default)]
-    pub value: ImageModel,
-}
-
-#[node]
-impl ImageModelConstant {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageModel> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents an image generation model constant in the workflow.
+    /// image, model, ai, generation, diffusion
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct ImageModelConstant: ImageModel {
+        /// The image generation model.
+        #[input(default)]
     }
 }
 
-/// Represents a video generation model constant in the workflow.
-/// video, model, ai, generation
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct VideoModelConstant {
-    /// The video generation model.
-    #[input(default)]
-    pub value: VideoModel,
-}
-
-#[node]
-impl VideoModelConstant {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoModel> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents a video generation model constant in the workflow.
+    /// video, model, ai, generation
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct VideoModelConstant: VideoModel {
+        /// The video generation model.
+        #[input(default)]
     }
 }
 
@@ -598,18 +520,12 @@ impl ASRModelConstant {
     }
 }
 
-/// Represents an embedding model constant in the workflow.
-/// embedding, model, vector, semantic
-#[node(namespace = "nodetool.constant", expose_as_tool)]
-pub struct EmbeddingModelConstant {
-    /// The embedding model.
-    #[input(default)]
-    pub value: EmbeddingModel,
-}
-
-#[node]
-impl EmbeddingModelConstant {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<EmbeddingModel> {
-        Ok(self.value.clone())
+constant! {
+    /// Represents an embedding model constant in the workflow.
+    /// embedding, model, vector, semantic
+    #[node(namespace = "nodetool.constant", expose_as_tool)]
+    struct EmbeddingModelConstant: EmbeddingModel {
+        /// The embedding model.
+        #[input(default)]
     }
 }
