@@ -12,6 +12,31 @@ use nodetool::metadata::{
 use nodetool::prelude::*;
 use serde_json::Value;
 
+/// An input node with NodeTool's `name`, `value` and `description` properties: the run's
+/// parameter `name` sets `value`, which goes out unchanged.
+macro_rules! input_node {
+    ($(#[$meta:meta])* struct $name:ident: $ty:ty { $(#[$field:meta])* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// The parameter name for the workflow.
+            #[input(default = "")]
+            pub name: String,
+            $(#[$field])*
+            pub value: $ty,
+            /// The description of the input for the workflow.
+            #[input(default = "")]
+            pub description: String,
+        }
+
+        #[node]
+        impl $name {
+            async fn process(&self, _ctx: &ProcessingContext) -> Result<$ty> {
+                Ok(self.value.clone())
+            }
+        }
+    };
+}
+
 /// Accepts a string value as a parameter for workflows.
 /// input, parameter, string, text, label, name, value
 ///
@@ -124,428 +149,200 @@ impl BooleanInput {
     }
 }
 
-/// Accepts a list of strings as a parameter for workflows.
-/// input, parameter, string, text, label, name, value
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct StringListInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The list of strings to use as input.
-    #[input(default)]
-    pub value: Vec<String>,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl StringListInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<String>> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a list of strings as a parameter for workflows.
+    /// input, parameter, string, text, label, name, value
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct StringListInput: Vec<String> {
+        /// The list of strings to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a folder path as a parameter for workflows.
-/// input, parameter, folder, path, folderpath, local_folder, filesystem
-///
-/// The path is passed on as text; nodes that use it resolve it (in the workspace).
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct FolderPathInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The folder path to use as input.
-    #[input(default = "")]
-    pub value: String,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl FolderPathInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a folder path as a parameter for workflows.
+    /// input, parameter, folder, path, folderpath, local_folder, filesystem
+    ///
+    /// The path is passed on as text; nodes that use it resolve it (in the workspace).
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct FolderPathInput: String {
+        /// The folder path to use as input.
+        #[input(default = "")]
     }
 }
 
-/// Accepts a color value as a parameter for workflows.
-/// input, parameter, color, color_picker, color_input
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct ColorInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The color to use as input.
-    #[input(default)]
-    pub value: ColorRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl ColorInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ColorRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a color value as a parameter for workflows.
+    /// input, parameter, color, color_picker, color_input
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct ColorInput: ColorRef {
+        /// The color to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a language model as a parameter for workflows.
-/// input, parameter, model, language, model_name
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct LanguageModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The language model to use as input.
-    #[input(default)]
-    pub value: LanguageModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl LanguageModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<LanguageModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a language model as a parameter for workflows.
+    /// input, parameter, model, language, model_name
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct LanguageModelInput: LanguageModel {
+        /// The language model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts an image generation model as a parameter for workflows.
-/// input, parameter, model, image, generation
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct ImageModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The image generation model to use as input.
-    #[input(default)]
-    pub value: ImageModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl ImageModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts an image generation model as a parameter for workflows.
+    /// input, parameter, model, image, generation
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct ImageModelInput: ImageModel {
+        /// The image generation model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a video generation model as a parameter for workflows.
-/// input, parameter, model, video, generation
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct VideoModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The video generation model to use as input.
-    #[input(default)]
-    pub value: VideoModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl VideoModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a video generation model as a parameter for workflows.
+    /// input, parameter, model, video, generation
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct VideoModelInput: VideoModel {
+        /// The video generation model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a text-to-speech model as a parameter for workflows.
-/// input, parameter, model, tts, speech, voice
-#[node(namespace = "nodetool.input", title = "TTSModel Input", role = "input")]
-pub struct TTSModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The text-to-speech model to use as input.
-    #[input(default)]
-    pub value: TTSModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl TTSModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<TTSModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a text-to-speech model as a parameter for workflows.
+    /// input, parameter, model, tts, speech, voice
+    #[node(namespace = "nodetool.input", title = "TTSModel Input", role = "input")]
+    struct TTSModelInput: TTSModel {
+        /// The text-to-speech model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts an automatic speech recognition model as a parameter for workflows.
-/// input, parameter, model, asr, transcription, speech
-#[node(namespace = "nodetool.input", title = "ASRModel Input", role = "input")]
-pub struct ASRModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The speech recognition model to use as input.
-    #[input(default)]
-    pub value: ASRModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl ASRModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ASRModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts an automatic speech recognition model as a parameter for workflows.
+    /// input, parameter, model, asr, transcription, speech
+    #[node(namespace = "nodetool.input", title = "ASRModel Input", role = "input")]
+    struct ASRModelInput: ASRModel {
+        /// The speech recognition model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts an embedding model as a parameter for workflows.
-/// input, parameter, model, embedding, vector
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct EmbeddingModelInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The embedding model to use as input.
-    #[input(default)]
-    pub value: EmbeddingModel,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl EmbeddingModelInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<EmbeddingModel> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts an embedding model as a parameter for workflows.
+    /// input, parameter, model, embedding, vector
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct EmbeddingModelInput: EmbeddingModel {
+        /// The embedding model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to a dataframe asset for workflows.
-/// input, parameter, dataframe, table, data
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct DataframeInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The dataframe to use as input.
-    #[input(default)]
-    pub value: DataframeRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl DataframeInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<DataframeRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to a dataframe asset for workflows.
+    /// input, parameter, dataframe, table, data
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct DataframeInput: DataframeRef {
+        /// The dataframe to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to a document asset for workflows, specified by a 'DocumentRef'.  A 'DocumentRef' points to a structured document (e.g., PDF, DOCX, TXT) which can be processed or analyzed. This node is used when the workflow needs to operate on a document as a whole entity, potentially including its structure and metadata, rather than just raw text.
-/// input, parameter, document, file, asset, reference
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct DocumentInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The document to use as input.
-    #[input(default)]
-    pub value: DocumentRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl DocumentInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<DocumentRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to a document asset for workflows, specified by a 'DocumentRef'.  A 'DocumentRef' points to a structured document (e.g., PDF, DOCX, TXT) which can be processed or analyzed. This node is used when the workflow needs to operate on a document as a whole entity, potentially including its structure and metadata, rather than just raw text.
+    /// input, parameter, document, file, asset, reference
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct DocumentInput: DocumentRef {
+        /// The document to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to an image asset for workflows, specified by an 'ImageRef'.  An 'ImageRef' points to image data that can be used for display, analysis, or processing by vision models.
-/// input, parameter, image, picture, graphic, visual, asset
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct ImageInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The image to use as input.
-    #[input(default)]
-    pub value: ImageRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl ImageInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to an image asset for workflows, specified by an 'ImageRef'.  An 'ImageRef' points to image data that can be used for display, analysis, or processing by vision models.
+    /// input, parameter, image, picture, graphic, visual, asset
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct ImageInput: ImageRef {
+        /// The image to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to a video asset for workflows, specified by a 'VideoRef'.  A 'VideoRef' points to video data that can be used for playback, analysis, frame extraction, or processing by video-capable models.
-/// input, parameter, video, movie, clip, visual, asset
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct VideoInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The video to use as input.
-    #[input(default)]
-    pub value: VideoRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl VideoInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<VideoRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to a video asset for workflows, specified by a 'VideoRef'.  A 'VideoRef' points to video data that can be used for playback, analysis, frame extraction, or processing by video-capable models.
+    /// input, parameter, video, movie, clip, visual, asset
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct VideoInput: VideoRef {
+        /// The video to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to an audio asset for workflows, specified by an 'AudioRef'.  An 'AudioRef' points to audio data that can be used for playback, transcription, analysis, or processing by audio-capable models.
-/// input, parameter, audio, sound, voice, speech, asset
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct AudioInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The audio to use as input.
-    #[input(default)]
-    pub value: AudioRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl AudioInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<AudioRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to an audio asset for workflows, specified by an 'AudioRef'.  An 'AudioRef' points to audio data that can be used for playback, transcription, analysis, or processing by audio-capable models.
+    /// input, parameter, audio, sound, voice, speech, asset
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct AudioInput: AudioRef {
+        /// The audio to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a reference to a 3D model asset for workflows, specified by a 'Model3DRef'.
-/// input, parameter, 3d, model, mesh, obj, glb, stl, ply, asset
-///
-/// A 'Model3DRef' points to 3D model data that can be used for visualization, processing,
-/// or conversion by 3D-capable nodes.
-#[node(namespace = "nodetool.input", title = "Model 3D Input", role = "input")]
-pub struct Model3DInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The 3D model to use as input.
-    #[input(default)]
-    pub value: Model3DRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl Model3DInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Model3DRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a reference to a 3D model asset for workflows, specified by a 'Model3DRef'.
+    /// input, parameter, 3d, model, mesh, obj, glb, stl, ply, asset
+    ///
+    /// A 'Model3DRef' points to 3D model data that can be used for visualization, processing,
+    /// or conversion by 3D-capable nodes.
+    #[node(namespace = "nodetool.input", title = "Model 3D Input", role = "input")]
+    struct Model3DInput: Model3DRef {
+        /// The 3D model to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts an asset folder as a parameter for workflows.
-/// input, parameter, folder, path, folderpath, local_folder, filesystem
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct AssetFolderInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The folder to use as input.
-    #[input(default)]
-    pub value: FolderRef,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl AssetFolderInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<FolderRef> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts an asset folder as a parameter for workflows.
+    /// input, parameter, folder, path, folderpath, local_folder, filesystem
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct AssetFolderInput: FolderRef {
+        /// The folder to use as input.
+        #[input(default)]
     }
 }
 
-/// Accepts a local filesystem path (to a file or directory) as input for workflows.
-/// input, parameter, path, filepath, directory, local_file, filesystem
-///
-/// The path is passed on as text; nodes that use it resolve it (in the workspace).
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct FilePathInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The path to use as input.
-    #[input(default = "")]
-    pub value: String,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl FilePathInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a local filesystem path (to a file or directory) as input for workflows.
+    /// input, parameter, path, filepath, directory, local_file, filesystem
+    ///
+    /// The path is passed on as text; nodes that use it resolve it (in the workspace).
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct FilePathInput: String {
+        /// The path to use as input.
+        #[input(default = "")]
     }
 }
 
-/// Accepts a chat message object for workflows.
-/// input, parameter, message, chat, conversation
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct MessageInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The message object containing role, content, and metadata.
-    #[input(default)]
-    pub value: Message,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl MessageInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Message> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a chat message object for workflows.
+    /// input, parameter, message, chat, conversation
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct MessageInput: Message {
+        /// The message object containing role, content, and metadata.
+        #[input(default)]
     }
 }
 
-/// Accepts a list of chat message objects for workflows.
-/// input, parameter, messages, chat, conversation, history
-#[node(namespace = "nodetool.input", role = "input")]
-pub struct MessageListInput {
-    /// The parameter name for the workflow.
-    #[input(default = "")]
-    pub name: String,
-    /// The list of message objects representing chat history.
-    #[input(default)]
-    pub value: Vec<Message>,
-    /// The description of the input for the workflow.
-    #[input(default = "")]
-    pub description: String,
-}
-
-#[node]
-impl MessageListInput {
-    async fn process(&self, _ctx: &ProcessingContext) -> Result<Vec<Message>> {
-        Ok(self.value.clone())
+input_node! {
+    /// Accepts a list of chat message objects for workflows.
+    /// input, parameter, messages, chat, conversation, history
+    #[node(namespace = "nodetool.input", role = "input")]
+    struct MessageListInput: Vec<Message> {
+        /// The list of message objects representing chat history.
+        #[input(default)]
     }
 }
 
