@@ -6,7 +6,7 @@ use nodetool::workflows::messages::ProcessingMessage;
 use serde_json::{json, Value};
 
 mod node_harness;
-use node_harness::run_graph;
+use node_harness::{run_graph, run_graph_with_messages};
 
 fn edge(source: &str, sh: &str, target: &str, th: &str) -> Value {
     json!({"source": source, "sourceHandle": sh, "target": target, "targetHandle": th})
@@ -23,11 +23,8 @@ async fn run(nodes: Vec<Value>, edges: Vec<Value>) -> serde_json::Map<String, Va
         &ProcessingContext::default(),
     )
     .await
+    .map(node_harness::last_values)
     .unwrap()
-    .outputs
-    .into_iter()
-    .filter_map(|(name, values)| Some((name, values.as_array()?.last()?.clone())))
-    .collect()
 }
 
 #[tokio::test]
@@ -100,22 +97,16 @@ async fn reroute_passes_every_item_and_collect_gathers_them() {
 
 #[tokio::test]
 async fn compare_images_posts_one_preview() {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let ctx = ProcessingContext::builder().messages(tx).build();
     let image = |uri: &str| json!({"type": "image", "uri": uri, "asset_id": null, "data": null});
-    run_graph(
-        json!({"nodes": [
-            {"id": "cmp", "type": "nodetool.compare.CompareImages",
-             "data": {"image_a": image("file://a.png"), "image_b": image("file://b.png"), "label_b": "après"}},
-            {"id": "half", "type": "nodetool.compare.CompareImages", "data": {"image_a": image("file://a.png")}}
-        ], "edges": []}),
-        &ctx,
-    )
-    .await
-    .unwrap();
-    drop(ctx);
+    let (result, messages) = run_graph_with_messages(json!({"nodes": [
+        {"id": "cmp", "type": "nodetool.compare.CompareImages",
+         "data": {"image_a": image("file://a.png"), "image_b": image("file://b.png"), "label_b": "après"}},
+        {"id": "half", "type": "nodetool.compare.CompareImages", "data": {"image_a": image("file://a.png")}}
+    ], "edges": []}))
+    .await;
+    result.unwrap();
     let mut previews = Vec::new();
-    while let Ok(message) = rx.try_recv() {
+    for message in messages {
         if let ProcessingMessage::PreviewUpdate(p) = message {
             previews.push((p.node_id.to_string(), p.value));
         }

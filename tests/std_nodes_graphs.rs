@@ -5,6 +5,8 @@ use nodetool::prelude::*;
 use nodetool::workflows::Graph;
 use serde_json::{json, Map, Value};
 
+mod node_harness;
+
 /// Runs the workflow file `name` with `params`; returns the last value of each output.
 async fn run(name: &str, params: Value) -> Map<String, Value> {
     nodetool_std_nodes::link();
@@ -21,11 +23,7 @@ async fn run(name: &str, params: Value) -> Map<String, Value> {
         .run(&ProcessingContext::default(), params)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    result
-        .outputs
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v.as_array()?.last()?.clone())))
-        .collect()
+    node_harness::last_values(result)
 }
 
 #[tokio::test]

@@ -237,6 +237,14 @@ async fn redirects_retries_and_errors() {
         http("GetRequest", json!({"url": format!("{base}/flaky")})).await,
         Ok(json!("recovered"))
     );
+    // Credentials in the URL stay out of errors.
+    let e = http(
+        "GetRequest",
+        json!({"url": format!("{base}/missing?api_key=sk-secret")}),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("/missing") && !e.contains("sk-secret"), "{e}");
     let e = http("GetRequest", json!({"url": "not a url"}))
         .await
         .unwrap_err();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 mod node_harness;
 mod replay_server;
-use node_harness::run_graph;
+use node_harness::run_graph_with_messages;
 use replay_server::{openai_reply, openai_sse_text, seen, serve, Canned};
 
 fn model() -> Value {
@@ -49,15 +49,7 @@ async fn run(
                           "target": format!("o_{o}"), "targetHandle": "value"}),
         );
     }
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let ctx = ProcessingContext::builder().messages(tx).build();
-    let result = run_graph(json!({"nodes": nodes, "edges": edges}), &ctx).await;
-    drop(ctx);
-    let mut messages = Vec::new();
-    while let Ok(m) = rx.try_recv() {
-        messages.push(m);
-    }
-    (result, messages)
+    run_graph_with_messages(json!({"nodes": nodes, "edges": edges})).await
 }
 
 fn last(result: &nodetool::prelude::RunResult, name: &str) -> Value {

@@ -39,8 +39,13 @@ fn source() -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> +
     futures_util::stream::iter(0..TOTAL / CHUNK).map(|i| Ok(Bytes::from(vec![i as u8; CHUNK])))
 }
 
+/// One measurement at a time: the counters are global to the test binary, and `cargo test`
+/// runs tests on parallel threads.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Streams 100 MiB in and out; the peak of live heap above the start, in MiB.
 async fn round_trip(storage: &Storage) -> usize {
+    let _measuring = ONE_AT_A_TIME.lock().await;
     let baseline = LIVE.load(Ordering::Relaxed);
     PEAK.store(baseline, Ordering::Relaxed);
     let stored = storage
@@ -65,7 +70,7 @@ async fn round_trip(storage: &Storage) -> usize {
     }
     assert_eq!(read, TOTAL);
     storage.delete("big/object.bin").await.unwrap();
-    (PEAK.load(Ordering::Relaxed) - baseline) / (1024 * 1024)
+    PEAK.load(Ordering::Relaxed).saturating_sub(baseline) / (1024 * 1024)
 }
 
 #[tokio::test]

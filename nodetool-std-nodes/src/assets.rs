@@ -15,19 +15,14 @@ async fn save_text(
     text: String,
     parent: Option<&str>,
 ) -> Result<TextRef> {
-    let store = ctx
-        .asset_store()
-        .ok_or("this run has no asset store to save into")?;
-    let asset = store
-        .create(
-            ctx.user_id(),
-            name,
-            "text/plain",
-            text.into_bytes().into(),
-            parent,
-        )
+    let asset = ctx
+        .create_asset_in(name, "text/plain", text.into_bytes().into(), parent)
         .await?;
-    Ok(TextRef::from_asset(asset.id))
+    Ok(TextRef {
+        uri: asset.uri,
+        asset_id: asset.asset_id,
+        data: None,
+    })
 }
 
 /// Saves a list to a text file, placing each element on a new line.

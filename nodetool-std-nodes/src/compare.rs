@@ -25,8 +25,7 @@ pub async fn compare_images(
     #[input(default = "B")]
     label_b: String,
 ) -> Nothing {
-    let empty = |r: &ImageRef| r.uri.is_empty() && r.asset_id.is_none() && r.data.is_none();
-    if empty(&image_a) || empty(&image_b) {
+    if image_a.is_empty() || image_b.is_empty() {
         return Nothing;
     }
     ctx.preview(json!({

@@ -576,20 +576,7 @@ fn csv_workspace<'a>(ctx: &'a ProcessingContext, prop: &str, path: &str) -> Resu
     if path.is_empty() {
         return Err(format!("{prop} cannot be empty").into());
     }
-    if path.starts_with('~') {
-        return Err(format!(
-            "{prop}: `{path}` starts with `~`: there is no home folder here, paths are \
-             relative to the workspace"
-        )
-        .into());
-    }
-    if posix::isabs(path) {
-        return Err(
-            format!("{prop}: `{path}` is absolute: paths are relative to the workspace").into(),
-        );
-    }
-    ctx.workspace()
-        .ok_or_else(|| format!("{prop}: this run has no workspace").into())
+    crate::os::workspace_path(ctx, prop, path)
 }
 
 /// The largest field Python's `csv` module reads (`csv.field_size_limit()`).

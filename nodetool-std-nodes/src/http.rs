@@ -101,13 +101,16 @@ pub fn is_public(ip: IpAddr) -> bool {
 pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "url: `{url}`: only http and https URLs can be fetched"
+            "url: `{}`: only http and https URLs can be fetched",
+            shown(url)
         ));
     }
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| format!("url: refusing a request to a URL without a host: `{url}`"))?;
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| {
+        format!(
+            "url: refusing a request to a URL without a host: `{}`",
+            shown(url)
+        )
+    })?;
     if allow_private {
         return Ok(());
     }
@@ -153,6 +156,16 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// `url` for errors: its password and query (where credentials hide) left out.
+fn shown(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    if shown.query().is_some() {
+        shown.set_query(Some("…"));
+    }
+    shown.to_string()
 }
 
 /// The client every `lib.http` node shares (its connection pool); redirects are followed
@@ -208,10 +221,15 @@ async fn fetch(
                 .headers()
                 .get(LOCATION)
                 .and_then(|l| l.to_str().ok())
-                .ok_or_else(|| format!("redirect without a Location header from {url}"))?;
-            url = url
-                .join(location)
-                .map_err(|e| format!("redirect from {url} to a bad URL `{location}`: {e}"))?;
+                .ok_or_else(|| {
+                    format!("redirect without a Location header from {}", shown(&url))
+                })?;
+            url = url.join(location).map_err(|e| {
+                format!(
+                    "redirect from {} to a bad URL `{location}`: {e}",
+                    shown(&url)
+                )
+            })?;
             if status.as_u16() <= 303 && method != Method::GET && method != Method::HEAD {
                 (method, body) = (Method::GET, Body::None);
             }
@@ -221,7 +239,7 @@ async fn fetch(
         let body = read_limited(ctx, response, &url).await?;
         if !status.is_success() {
             let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
-            return Err(format!("{method} {url} failed: {status}: {snippet}").into());
+            return Err(format!("{method} {} failed: {status}: {snippet}", shown(&url)).into());
         }
         return Ok(Fetched {
             status,
@@ -229,7 +247,7 @@ async fn fetch(
             body,
         });
     }
-    Err(format!("too many redirects while requesting {url}").into())
+    Err(format!("too many redirects while requesting {}", shown(&url)).into())
 }
 
 async fn send_with_retries(
@@ -264,7 +282,9 @@ async fn send_with_retries(
             }
             Err(e) if attempt < ATTEMPTS && (e.is_connect() || e.is_timeout()) => backoff(attempt),
             _ => {
-                return sent.map_err(|e| format!("{method} {url} failed: {e}").into());
+                return sent.map_err(|e| {
+                    format!("{method} {} failed: {}", shown(url), e.without_url()).into()
+                });
             }
         };
         tokio::select! {
@@ -300,7 +320,12 @@ async fn read_limited(
     mut response: reqwest::Response,
     url: &Url,
 ) -> Result<Vec<u8>> {
-    let too_big = || format!("the response from {url} is larger than {MAX_RESPONSE_BYTES} bytes");
+    let too_big = || {
+        format!(
+            "the response from {} is larger than {MAX_RESPONSE_BYTES} bytes",
+            shown(url)
+        )
+    };
     if response
         .content_length()
         .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
@@ -310,7 +335,7 @@ async fn read_limited(
     let mut body = Vec::new();
     loop {
         let chunk = tokio::select! {
-            chunk = response.chunk() => chunk.map_err(|e| format!("reading the response from {url}: {e}"))?,
+            chunk = response.chunk() => chunk.map_err(|e| format!("reading the response from {}: {}", shown(url), e.without_url()))?,
             () = ctx.cancellation_token().cancelled() => return Err("cancelled".into()),
         };
         let Some(chunk) = chunk else { break };

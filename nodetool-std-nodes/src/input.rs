@@ -438,7 +438,7 @@ impl DocumentFileInput {
 
 /// The `file://` URL of the absolute POSIX path `path` (bytes outside the unreserved set and
 /// `/` percent-encoded).
-fn file_uri(path: &str) -> String {
+pub(crate) fn file_uri(path: &str) -> String {
     let mut out = String::from("file://");
     for byte in path.bytes() {
         match byte {

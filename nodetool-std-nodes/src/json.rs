@@ -69,7 +69,7 @@ pub fn py_dumps(value: &Value, indent: Option<usize>) -> String {
         let newline = |out: &mut String, level: usize| {
             if let Some(n) = indent {
                 out.push('\n');
-                out.push_str(&" ".repeat(n * level));
+                out.push_str(&" ".repeat(n.saturating_mul(level)));
             }
         };
         let sep = if indent.is_some() { "," } else { ", " };
@@ -171,8 +171,11 @@ pub async fn stringify_json(
     /// Number of spaces for indentation
     #[input(default = 2)]
     indent: i64,
-) -> String {
-    py_dumps(&data, usize::try_from(indent).ok())
+) -> Result<String> {
+    if indent > 1_000 {
+        return Err(format!("indent: {indent} spaces is more than 1000").into());
+    }
+    Ok(py_dumps(&data, usize::try_from(indent).ok()))
 }
 
 /// Extract string value from JSON object using dot notation path.

@@ -120,10 +120,6 @@ fn image_url(image: &ImageRef) -> Result<String> {
     }
 }
 
-fn is_set(uri: &str, asset_id: &Option<String>, data: &Option<Value>) -> bool {
-    !uri.is_empty() || asset_id.is_some() || data.as_ref().is_some_and(|d| !d.is_null())
-}
-
 /// A standard node the model may call.
 struct NodeTool {
     node_type: String,
@@ -259,7 +255,7 @@ fn conversation(
         messages.push(message_from_json(m)?);
     }
     let mut user = Message::user(prompt);
-    if is_set(&image.uri, &image.asset_id, &image.data) {
+    if !image.is_empty() {
         user = user.with_image(image_url(image)?);
     }
     messages.push(user);
@@ -403,7 +399,7 @@ fn llm_request(
 }
 
 fn no_audio(audio: &AudioRef) -> Result<()> {
-    if is_set(&audio.uri, &audio.asset_id, &audio.data) {
+    if !audio.is_empty() {
         return Err("audio: audio input is not supported by these providers yet".into());
     }
     Ok(())

@@ -573,7 +573,11 @@ fn not_empty(prop: &str, path: &str) -> Result<()> {
 }
 
 /// The checks of a workspace path property, then the workspace.
-fn workspace_path<'a>(ctx: &'a ProcessingContext, prop: &str, path: &str) -> Result<&'a Workspace> {
+pub(crate) fn workspace_path<'a>(
+    ctx: &'a ProcessingContext,
+    prop: &str,
+    path: &str,
+) -> Result<&'a Workspace> {
     local(prop, path)?;
     require(ctx, prop)
 }

@@ -57,7 +57,7 @@ pub async fn save_text_file(
     }
     let path = workspace.write(&format!("{folder}/{file}"), text.as_bytes())?;
     Ok(TextRef {
-        uri: format!("file://{}", path.display()),
+        uri: crate::input::file_uri(&path.to_string_lossy()),
         asset_id: None,
         data: Some(Value::String(text)),
     })

@@ -225,7 +225,8 @@ pub async fn index_of(
     let norm = |i: i64| if i < 0 { (i + len).max(0) } else { i.min(len) };
     let start = norm(start_index) as usize;
     let end = norm(end_index.max(start_index)) as usize;
-    if needle.len() > end.saturating_sub(start) {
+    // Negative indices can still normalise to end < start (e.g. start -1, end 0).
+    if end < start || needle.len() > end - start {
         return -1;
     }
     let window = &hay[start..end];
@@ -244,6 +245,9 @@ string_enum!(
     PadDirection, "nodetool.nodes.nodetool.text.PadText.PadDirection", default Right,
     { Left => "left", Right => "right", Both => "both" }
 );
+
+/// The longest text `PadText` makes (a larger `length` would exhaust memory).
+pub const MAX_TEXT_CHARS: i64 = 100_000_000;
 
 /// Pads text to a target length.
 /// text, pad, length, format
@@ -265,6 +269,9 @@ pub async fn pad_text(
     let have = text.chars().count() as i64;
     if length <= have {
         return Ok(text);
+    }
+    if length > MAX_TEXT_CHARS {
+        return Err(format!("length: {length} is more than {MAX_TEXT_CHARS} characters").into());
     }
     let needed = (length - have) as usize;
     let fill = |n: usize| std::iter::repeat_n(pad, n).collect::<String>();

@@ -178,58 +178,6 @@ fn universal_newlines(text: String) -> String {
     }
 }
 
-/// Python's `base64.b64decode` (not validating): characters outside the alphabet are
-/// skipped, a complete padding ends the input, a missing one is an error.
-fn b64decode(text: &str) -> Result<Vec<u8>, String> {
-    if !text.is_ascii() {
-        return Err("string argument should contain only ASCII characters".into());
-    }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut quad, mut pads, mut left) = (0usize, 0usize, 0u8);
-    for byte in text.bytes() {
-        if byte == b'=' {
-            if quad >= 2 {
-                pads += 1;
-                if quad + pads >= 4 {
-                    return Ok(out);
-                }
-            }
-            continue;
-        }
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        pads = 0;
-        match quad {
-            0 => left = value,
-            1 => {
-                out.push((left << 2) | (value >> 4));
-                left = value & 0x0f;
-            }
-            2 => {
-                out.push((left << 4) | (value >> 2));
-                left = value & 0x03;
-            }
-            _ => out.push((left << 6) | value),
-        }
-        quad = (quad + 1) % 4;
-    }
-    match quad {
-        0 => Ok(out),
-        1 => Err(format!(
-            "Invalid base64-encoded string: number of data characters ({}) cannot be 1 more \
-             than a multiple of 4",
-            out.len() / 3 * 4 + 1
-        )),
-        _ => Err("Incorrect padding".into()),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Helpers.
 
@@ -423,7 +371,7 @@ pub async fn write_binary_file(
 ) -> Result<String> {
     let workspace = require(ctx, "path")?;
     workspace.resolve(&path).named("path")?;
-    let bytes = b64decode(&content).map_err(|e| format!("content: {e}"))?;
+    let bytes = crate::base64::b64decode(&content).map_err(|e| format!("content: {e}"))?;
     workspace.write(&path, &bytes).named("path")?;
     Ok(path)
 }
@@ -641,21 +589,24 @@ mod tests {
 
     #[test]
     fn base64_like_python() {
-        assert_eq!(b64decode("aGk=").unwrap(), b"hi");
-        assert_eq!(b64decode("aG\nk=").unwrap(), b"hi");
-        assert_eq!(b64decode("aGk=trailing").unwrap(), b"hi");
+        assert_eq!(crate::base64::b64decode("aGk=").unwrap(), b"hi");
+        assert_eq!(crate::base64::b64decode("aG\nk=").unwrap(), b"hi");
+        assert_eq!(crate::base64::b64decode("aGk=trailing").unwrap(), b"hi");
         assert_eq!(
-            b64decode("aGl=").unwrap(),
+            crate::base64::b64decode("aGl=").unwrap(),
             b"hi",
             "trailing bits are ignored"
         );
-        assert_eq!(b64decode("-_aGk=").unwrap(), b"hi");
-        assert_eq!(b64decode("").unwrap(), b"");
-        assert_eq!(b64decode("aGk").unwrap_err(), "Incorrect padding");
-        assert!(b64decode("aGkab")
+        assert_eq!(crate::base64::b64decode("-_aGk=").unwrap(), b"hi");
+        assert_eq!(crate::base64::b64decode("").unwrap(), b"");
+        assert_eq!(
+            crate::base64::b64decode("aGk").unwrap_err(),
+            "Incorrect padding"
+        );
+        assert!(crate::base64::b64decode("aGkab")
             .unwrap_err()
             .contains("number of data characters (5)"));
-        assert!(b64decode("é").is_err());
+        assert!(crate::base64::b64decode("é").is_err());
     }
 
     #[test]

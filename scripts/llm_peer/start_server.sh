@@ -32,11 +32,10 @@ if ! "$PY" -c 'import llama_cpp' >/dev/null 2>&1; then
        "run scripts/llm_peer/install.sh first" >&2
   exit 3
 fi
-if ! "$PY" -c 'import llama_cpp.server.app' >/dev/null 2>&1; then
-  echo "start_server.sh: installing llama-cpp-python server extras" >&2
-  "$PY" -m pip install -q --disable-pip-version-check \
-    "uvicorn>=0.22.0" "fastapi>=0.100.0" "pydantic-settings>=2.0.1" \
-    "sse-starlette>=1.6.1" "starlette-context>=0.3.6,<0.4" "PyYAML>=5.1" >&2
+# The server extras and gguf/numpy come from install.sh (one list of dependencies).
+if ! "$PY" -c 'import llama_cpp.server.app, gguf, numpy' >/dev/null 2>&1; then
+  echo "start_server.sh: installing the server extras (install.sh)" >&2
+  PYTHON="$PY" bash "$here/install.sh" >&2
 fi
 
 models_ok() {
@@ -62,10 +61,6 @@ if models_ok; then
 fi
 
 if [ ! -s "$MODEL" ]; then
-  if ! "$PY" -c 'import gguf, numpy' >/dev/null 2>&1; then
-    echo "start_server.sh: installing gguf and numpy" >&2
-    "$PY" -m pip install -q --disable-pip-version-check gguf numpy >&2
-  fi
   "$PY" "$here/make_tiny_gguf.py" "$MODEL" >&2
 fi
 

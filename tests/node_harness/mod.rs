@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use nodetool::prelude::*;
+use nodetool::workflows::messages::ProcessingMessage;
 use nodetool::workflows::{RunError, RunResult};
 use serde_json::{json, Map, Value};
 
@@ -55,6 +56,34 @@ pub async fn run_graph(graph: Value, ctx: &ProcessingContext) -> Result<RunResul
         RunError::NodeFailed { error, .. } => error.to_string(),
         other => other.to_string(),
     })
+}
+
+/// Runs a graph while reading every message it posts (a bounded channel nobody reads would
+/// stall the run); the result and the messages.
+pub async fn run_graph_with_messages(
+    graph: Value,
+) -> (Result<RunResult, String>, Vec<ProcessingMessage>) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let reader = tokio::spawn(async move {
+        let mut messages = Vec::new();
+        while let Some(m) = rx.recv().await {
+            messages.push(m);
+        }
+        messages
+    });
+    let ctx = ProcessingContext::builder().messages(tx).build();
+    let result = run_graph(graph, &ctx).await;
+    drop(ctx);
+    (result, reader.await.unwrap_or_default())
+}
+
+/// The last value each output of a run received.
+pub fn last_values(result: RunResult) -> Map<String, Value> {
+    result
+        .outputs
+        .into_iter()
+        .filter_map(|(name, values)| Some((name, values.as_array()?.last()?.clone())))
+        .collect()
 }
 
 /// The node's output; panics with the error text when it fails.

@@ -396,4 +396,9 @@ impl AnthropicProvider {
     }
 }
 
-super::transport::chat_provider!(AnthropicProvider, NAME, Framing::Sse, AnthropicStream);
+super::transport::chat_provider!(
+    AnthropicProvider,
+    NAME,
+    Framing::Sse,
+    AnthropicStream::default()
+);

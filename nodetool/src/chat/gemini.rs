@@ -2,9 +2,9 @@
 //! `:streamGenerateContent?alt=sse` for streams).
 
 use super::error::ChatError;
-use super::framing::{Framing, SseEvent};
+use super::framing::Framing;
 use super::split_data_uri;
-use super::transport::{StreamParser, Transport};
+use super::transport::{document_reply, DocumentStream, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, ModelInfo, Role, ToolCall, Usage,
 };
@@ -261,42 +261,7 @@ pub(crate) fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
             format!("no `candidates` in the answer: {body}"),
         ));
     }
-    let mut reply = ChatResponse::default();
-    for chunk in chunks_of(body, &mut 0)?.0 {
-        reply.push(chunk);
-    }
-    Ok(reply)
-}
-
-/// Gemini's stream: each event is a whole response holding the next piece.
-#[derive(Debug, Default)]
-pub(crate) struct GeminiStream {
-    calls: usize,
-    done: bool,
-}
-
-impl StreamParser for GeminiStream {
-    fn frame(&mut self, frame: &SseEvent) -> Result<Vec<Chunk>, ChatError> {
-        let body: Value = serde_json::from_str(&frame.data).map_err(|e| {
-            ChatError::malformed(
-                NAME,
-                format!("a stream event is not JSON ({e}): {}", frame.data),
-            )
-        })?;
-        let (chunks, finished) = chunks_of(&body, &mut self.calls)?;
-        self.done |= finished;
-        Ok(chunks)
-    }
-
-    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError> {
-        if !self.done {
-            return Err(ChatError::malformed(
-                NAME,
-                "the stream ended without a `finishReason` (truncated)",
-            ));
-        }
-        Ok(Vec::new())
-    }
+    document_reply(body, chunks_of)
 }
 
 impl GeminiProvider {
@@ -339,4 +304,13 @@ impl GeminiProvider {
     }
 }
 
-super::transport::chat_provider!(GeminiProvider, NAME, Framing::Sse, GeminiStream);
+super::transport::chat_provider!(
+    GeminiProvider,
+    NAME,
+    Framing::Sse,
+    DocumentStream::new(
+        NAME,
+        chunks_of,
+        "the stream ended without a `finishReason` (truncated)"
+    )
+);

@@ -1,9 +1,9 @@
 //! Ollama's chat API (`POST {base}/api/chat`), streaming newline-delimited JSON.
 
 use super::error::ChatError;
-use super::framing::{Framing, SseEvent};
+use super::framing::Framing;
 use super::split_data_uri;
-use super::transport::{StreamParser, Transport};
+use super::transport::{document_reply, DocumentStream, Transport};
 use super::types::{
     ChatRequest, ChatResponse, Chunk, ContentPart, ModelInfo, Role, ToolCall, Usage,
 };
@@ -184,42 +184,7 @@ pub(crate) fn parse_reply(body: &Value) -> Result<ChatResponse, ChatError> {
             format!("no `message` in the answer: {body}"),
         ));
     }
-    let mut reply = ChatResponse::default();
-    for chunk in chunks_of(body, &mut 0)?.0 {
-        reply.push(chunk);
-    }
-    Ok(reply)
-}
-
-/// Ollama's stream: one JSON object per line, the last with `"done": true`.
-#[derive(Debug, Default)]
-pub(crate) struct OllamaStream {
-    calls: usize,
-    done: bool,
-}
-
-impl StreamParser for OllamaStream {
-    fn frame(&mut self, frame: &SseEvent) -> Result<Vec<Chunk>, ChatError> {
-        let line: Value = serde_json::from_str(&frame.data).map_err(|e| {
-            ChatError::malformed(
-                NAME,
-                format!("a stream line is not JSON ({e}): {}", frame.data),
-            )
-        })?;
-        let (chunks, done) = chunks_of(&line, &mut self.calls)?;
-        self.done |= done;
-        Ok(chunks)
-    }
-
-    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError> {
-        if !self.done {
-            return Err(ChatError::malformed(
-                NAME,
-                "the stream ended without a line with `\"done\": true` (truncated)",
-            ));
-        }
-        Ok(Vec::new())
-    }
+    document_reply(body, chunks_of)
 }
 
 impl OllamaProvider {
@@ -259,4 +224,13 @@ impl OllamaProvider {
     }
 }
 
-super::transport::chat_provider!(OllamaProvider, NAME, Framing::Ndjson, OllamaStream);
+super::transport::chat_provider!(
+    OllamaProvider,
+    NAME,
+    Framing::Ndjson,
+    DocumentStream::new(
+        NAME,
+        chunks_of,
+        "the stream ended without a line with `\"done\": true` (truncated)"
+    )
+);

@@ -341,4 +341,4 @@ impl OpenAiProvider {
     }
 }
 
-super::transport::chat_provider!(OpenAiProvider, NAME, Framing::Sse, OpenAiStream);
+super::transport::chat_provider!(OpenAiProvider, NAME, Framing::Sse, OpenAiStream::default());

@@ -82,9 +82,9 @@ pub(crate) use provider_builders;
 
 /// `ChatProvider` for a provider type with inherent `chat_request(&self, request, stream)`,
 /// `models_request(&self)`, `parse_reply(body)` and `parse_models(body)`: one reply, a stream
-/// (`$framing` frames read by `$parser`), the model list.
+/// (`$framing` frames read by the stream parser `$parser`), the model list.
 macro_rules! chat_provider {
-    ($provider:ty, $name:expr, $framing:expr, $parser:ty) => {
+    ($provider:ty, $name:expr, $framing:expr, $parser:expr) => {
         impl $crate::chat::ChatProvider for $provider {
             fn name(&self) -> &'static str {
                 $name
@@ -114,7 +114,7 @@ macro_rules! chat_provider {
             > {
                 Box::pin(async move {
                     let build = self.chat_request(request, true)?;
-                    let parser = Box::<$parser>::default();
+                    let parser = Box::new($parser);
                     self.transport
                         .stream(&build, cancel, $framing, parser)
                         .await
@@ -140,6 +140,69 @@ macro_rules! chat_provider {
     };
 }
 pub(crate) use chat_provider;
+
+/// The chunks of one whole JSON document (a Gemini event, an Ollama line) and whether it
+/// ends the reply; the counter numbers tool calls that carry no id.
+pub(crate) type DocumentChunks = fn(&Value, &mut usize) -> Result<(Vec<Chunk>, bool), ChatError>;
+
+/// A stream whose every frame is a whole JSON document holding the next chunks.
+pub(crate) struct DocumentStream {
+    provider: &'static str,
+    chunks_of: DocumentChunks,
+    /// The error when the stream ends before the document that ends the reply.
+    truncated: &'static str,
+    calls: usize,
+    done: bool,
+}
+
+impl DocumentStream {
+    pub(crate) fn new(
+        provider: &'static str,
+        chunks_of: DocumentChunks,
+        truncated: &'static str,
+    ) -> Self {
+        DocumentStream {
+            provider,
+            chunks_of,
+            truncated,
+            calls: 0,
+            done: false,
+        }
+    }
+}
+
+impl StreamParser for DocumentStream {
+    fn frame(&mut self, frame: &SseEvent) -> Result<Vec<Chunk>, ChatError> {
+        let document: Value = serde_json::from_str(&frame.data).map_err(|e| {
+            ChatError::malformed(
+                self.provider,
+                format!("a stream event is not JSON ({e}): {}", frame.data),
+            )
+        })?;
+        let (chunks, done) = (self.chunks_of)(&document, &mut self.calls)?;
+        self.done |= done;
+        Ok(chunks)
+    }
+
+    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError> {
+        if !self.done {
+            return Err(ChatError::malformed(self.provider, self.truncated));
+        }
+        Ok(Vec::new())
+    }
+}
+
+/// A whole answer that is one document of `chunks_of`'s shape.
+pub(crate) fn document_reply(
+    body: &Value,
+    chunks_of: DocumentChunks,
+) -> Result<ChatResponse, ChatError> {
+    let mut reply = ChatResponse::default();
+    for chunk in chunks_of(body, &mut 0)?.0 {
+        reply.push(chunk);
+    }
+    Ok(reply)
+}
 
 /// How often and how long requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq)]

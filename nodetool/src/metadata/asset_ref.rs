@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// Reads the common fields of a reference object of NodeTool type `kind` (`None`: any).
-fn parse_ref(
+pub(super) fn parse_ref(
     value: Value,
     kind: Option<&'static str>,
 ) -> Result<(String, String, Option<String>, Option<Value>), ValueError> {
@@ -31,7 +31,7 @@ fn parse_ref(
     };
     let found = match map.remove("type") {
         Some(Value::String(t)) => t,
-        None => expected.to_owned(),
+        None | Some(Value::Null) => expected.to_owned(),
         Some(other) => return Err(ValueError::mismatch(expected, &other)),
     };
     if let Some(kind) = kind {
@@ -66,7 +66,12 @@ fn parse_ref(
     Ok((found, uri, asset_id, data))
 }
 
-fn ref_json(kind: &str, uri: String, asset_id: Option<String>, data: Option<Value>) -> Value {
+pub(super) fn ref_json(
+    kind: &str,
+    uri: String,
+    asset_id: Option<String>,
+    data: Option<Value>,
+) -> Value {
     let mut map = Map::new();
     map.insert("type".into(), Value::String(kind.to_owned()));
     map.insert("uri".into(), Value::String(uri));
@@ -157,6 +162,11 @@ macro_rules! typed_ref {
                 Self { uri: uri.into(), ..Self::default() }
             }
 
+            /// Whether it points nowhere (no uri, asset or data), as NodeTool's `is_empty`.
+            pub fn is_empty(&self) -> bool {
+                self.uri.is_empty() && self.asset_id.is_none() && self.data.is_none()
+            }
+
             /// The same reference, untyped.
             pub fn to_asset_ref(&self) -> AssetRef {
                 self.clone().into()
@@ -212,6 +222,31 @@ typed_ref!(
 typed_ref!(
     /// A reference to a text file (NodeTool's `TextRef`).
     TextRef, "text"
+);
+typed_ref!(
+    /// A reference to a folder of assets (NodeTool's `FolderRef`, type `folder`).
+    ///
+    /// ```
+    /// use nodetool::metadata::{FolderRef, NodeValue};
+    /// assert!(FolderRef::default().is_empty());
+    /// assert_eq!(FolderRef::type_metadata().name, "folder");
+    /// let f = FolderRef::from_asset("f1");
+    /// assert_eq!(f.into_value(), serde_json::json!(
+    ///     {"type": "folder", "uri": "", "asset_id": "f1", "data": null}));
+    /// ```
+    FolderRef, "folder"
+);
+typed_ref!(
+    /// A reference to JSON data (NodeTool's `JSONRef`, type `json`); inline JSON text sits in
+    /// `data`.
+    ///
+    /// ```
+    /// use nodetool::metadata::{JSONRef, NodeValue};
+    /// let j = JSONRef::from_value(serde_json::json!({"type": "json", "data": "{\"a\": 1}"}))
+    ///     .unwrap();
+    /// assert_eq!(j.data, Some(serde_json::json!("{\"a\": 1}")));
+    /// ```
+    JSONRef, "json"
 );
 
 /// An empty reference of NodeTool type `kind` (the default of a reference property).

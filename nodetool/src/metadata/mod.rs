@@ -18,14 +18,16 @@ mod number;
 mod type_metadata;
 mod value;
 
-pub use asset_ref::{empty_ref, AssetRef, AudioRef, DocumentRef, ImageRef, TextRef, VideoRef};
+pub use asset_ref::{
+    empty_ref, AssetRef, AudioRef, DocumentRef, FolderRef, ImageRef, JSONRef, TextRef, VideoRef,
+};
 pub use color::ColorRef;
 pub use dataframe::{ColumnDef, DataframeRef, RecordType};
 pub use image_size::ImageSize;
 pub use language_model::LanguageModel;
 pub use message::Message;
 pub use model_refs::{ASRModel, EmbeddingModel, ImageModel, TTSModel, VideoModel};
-pub use more_refs::{FolderRef, JSONRef, Model3DRef};
+pub use more_refs::Model3DRef;
 pub use node_metadata::{title_case, NodeMetadata, OutputSlot, Property};
 pub use number::Number;
 pub use type_metadata::TypeMetadata;

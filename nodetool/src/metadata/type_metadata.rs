@@ -97,7 +97,8 @@ impl TypeMetadata {
             ("int", "float") | ("float", "int") => return true,
             // Every kind of asset reference is an asset.
             (
-                "image" | "audio" | "video" | "document" | "text" | "folder" | "dataframe",
+                "image" | "audio" | "video" | "document" | "text" | "folder" | "dataframe" | "json"
+                | "model_3d",
                 "asset",
             ) => return true,
             ("union", _) => return self.type_args.iter().any(|t| t.is_assignable_to(target)),

@@ -229,12 +229,23 @@ impl ProcessingContext {
         content_type: &str,
         bytes: Bytes,
     ) -> Result<AssetRef, AssetError> {
+        self.create_asset_in(name, content_type, bytes, None).await
+    }
+
+    /// [`create_asset`](Self::create_asset) inside the folder asset `parent_id`.
+    pub async fn create_asset_in(
+        &self,
+        name: &str,
+        content_type: &str,
+        bytes: Bytes,
+        parent_id: Option<&str>,
+    ) -> Result<AssetRef, AssetError> {
         let store = self.asset_store().ok_or_else(|| AssetError::Unreadable {
             uri: name.to_owned(),
             reason: "this run has no asset store".to_owned(),
         })?;
         let asset = store
-            .create(self.user_id(), name, content_type, bytes, None)
+            .create(self.user_id(), name, content_type, bytes, parent_id)
             .await?;
         Ok(AssetRef {
             kind: kind_for(content_type).to_owned(),

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard};
 
 /// One cached firing: the values sent on each output, in order.
@@ -22,8 +23,9 @@ struct Lru {
 
 #[derive(Debug)]
 struct Entry {
-    /// The outputs as JSON text: what is held is what is counted.
-    outputs: Box<str>,
+    /// The outputs as JSON text: what is held is what is counted (shared, so readers parse
+    /// it after releasing the lock).
+    outputs: Arc<str>,
     size: usize,
     used: u64,
 }
@@ -101,11 +103,12 @@ impl NodeCache {
             return None;
         };
         let before = std::mem::replace(&mut entry.used, now);
-        let outputs: Option<CachedOutputs> = serde_json::from_str(&entry.outputs).ok();
+        let text = Arc::clone(&entry.outputs);
         lru.order.remove(&before);
         lru.order.insert(now, key.to_owned());
+        drop(lru);
         self.hits.fetch_add(1, Ordering::Relaxed);
-        outputs
+        serde_json::from_str(&text).ok()
     }
 
     /// Caches `outputs` under `key`, dropping the least recently used entries beyond the
@@ -139,7 +142,7 @@ impl NodeCache {
         lru.entries.insert(
             key,
             Entry {
-                outputs: text.into_boxed_str(),
+                outputs: Arc::from(text),
                 size,
                 used: now,
             },
@@ -171,18 +174,18 @@ impl NodeCache {
 
     /// Writes every entry to `path` as JSON (oldest first), atomically.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let saved = {
+        let texts: Vec<(String, Arc<str>)> = {
             let lru = self.lock();
-            Saved {
-                entries: lru
-                    .order
-                    .values()
-                    .filter_map(|k| {
-                        let e = lru.entries.get(k)?;
-                        Some((k.clone(), serde_json::from_str(&e.outputs).ok()?))
-                    })
-                    .collect(),
-            }
+            lru.order
+                .values()
+                .filter_map(|k| Some((k.clone(), Arc::clone(&lru.entries.get(k)?.outputs))))
+                .collect()
+        };
+        let saved = Saved {
+            entries: texts
+                .into_iter()
+                .filter_map(|(k, text)| Some((k, serde_json::from_str(&text).ok()?)))
+                .collect(),
         };
         let text = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
