@@ -132,6 +132,48 @@ fn bench_graph(bencher: Bencher, (graph, expected): (Graph, f64), with_listener:
     });
 }
 
+/// `n` = 0: an empty graph; 1: one constant node. What a run costs besides its nodes.
+fn tiny(n: usize) -> Graph {
+    let mut g = Graph::default();
+    if n > 0 {
+        g.nodes
+            .push(node("c", "nodetool.constant.Float", json!({"value": 1.0})));
+    }
+    g
+}
+
+fn bench_fixed_cost(bencher: Bencher, n: usize, with_listener: bool) {
+    let rt = common::bench_runtime();
+    let runner = WorkflowRunner::from_graph(&tiny(n)).expect("valid bench graph");
+    bencher.bench_local(|| {
+        rt.block_on(async {
+            if with_listener {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+                let ctx = ProcessingContext::builder().messages(tx).build();
+                let result = runner.run(&ctx, Map::new()).await.expect("run");
+                drop(ctx);
+                while rx.recv().await.is_some() {}
+                result
+            } else {
+                let ctx = ProcessingContext::default();
+                runner.run(&ctx, Map::new()).await.expect("run")
+            }
+        })
+    });
+}
+
+/// The fixed cost of a run: context, job messages, task set-up (0 = empty graph, 1 = one node).
+#[divan::bench(args = [0, 1], sample_count = 50)]
+fn fixed_cost(bencher: Bencher, n: usize) {
+    bench_fixed_cost(bencher, n, false);
+}
+
+/// The same with a listener receiving every message.
+#[divan::bench(args = [0, 1], sample_count = 50)]
+fn fixed_cost_with_listener(bencher: Bencher, n: usize) {
+    bench_fixed_cost(bencher, n, true);
+}
+
 #[divan::bench(args = [10, 100, 1000, 10000], sample_count = 20)]
 fn chain_add(bencher: Bencher, n: usize) {
     bench_graph(bencher, chain(n), false);

@@ -716,3 +716,39 @@ fn runner_020_031_control_edges_carry_no_stream_and_skip_handle_checks() {
     let plan = plan(&graph);
     assert_eq!(plan.input_is_streaming("p", "a"), Some(false));
 }
+
+#[tokio::test]
+async fn a_panicking_node_fails_the_run_and_frees_its_neighbours() {
+    // The source streams 500 items into a node that panics on the fourth: the source, blocked
+    // on the panicked node's full inbox, must be released, and the counter downstream must
+    // see the edge end; the run fails naming the node instead of hanging.
+    let graph = Graph {
+        nodes: vec![
+            node("src", "test.Source", json!({"count": 500})),
+            node("boom", "test.PanicOnThree", json!({})),
+            node("cnt", "test.Count", json!({})),
+            out("n", "count"),
+        ],
+        edges: vec![
+            edge("src", "output", "boom", "value"),
+            edge("boom", "output", "cnt", "value"),
+            edge("cnt", "output", "n", "value"),
+        ],
+    };
+    let runner = WorkflowRunner::from_graph(&graph)
+        .expect("valid graph")
+        .buffer_limit(2);
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        runner.run(&ProcessingContext::default(), Map::new()),
+    )
+    .await
+    .expect("the run hung after a node panicked");
+    match outcome {
+        Err(RunError::NodePanicked { node_id, node_type }) => {
+            assert_eq!(node_id, "boom");
+            assert_eq!(node_type, "test.PanicOnThree");
+        }
+        other => panic!("expected NodePanicked at `boom`, got {other:?}"),
+    }
+}

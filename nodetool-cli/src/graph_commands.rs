@@ -163,7 +163,13 @@ pub async fn run(file: &Path, params: &[String], json: bool) -> anyhow::Result<E
         }
         progress.finish();
     });
-    let ctx = ProcessingContext::builder().messages(tx).build();
+    let mut ctx = ProcessingContext::builder().messages(tx);
+    // Settings are read once here; a broken configuration is reported by the nodes that need
+    // a setting (they load it themselves), not by graphs that need none.
+    if let Ok(environment) = nodetool::config::Environment::load() {
+        ctx = ctx.environment(std::sync::Arc::new(environment));
+    }
+    let ctx = ctx.build();
     let result = runner.run(&ctx, params).await;
     drop(ctx);
     watcher.await.context("the progress display failed")?;

@@ -27,15 +27,20 @@ use serde_json::{json, Map, Value};
 /// How many rounds of tool calls one node run makes at most (NodeTool has no limit).
 pub const MAX_TOOL_ROUNDS: usize = 10;
 
-/// The provider for `model`, set up from the settings and secrets.
-pub fn provider_for(model: &LanguageModel) -> Result<Box<dyn ChatProvider>> {
+/// The provider for `model`, set up from the run's settings and secrets
+/// ([`ProcessingContext::environment`]: loaded once by the server and the CLI).
+pub fn provider_for(
+    ctx: &ProcessingContext,
+    model: &LanguageModel,
+) -> Result<Box<dyn ChatProvider>> {
     if !model.is_set() {
         return Err("model: select a model (its provider is `empty`)".into());
     }
     if model.id.is_empty() {
         return Err(format!("model: no model id for provider `{}`", model.provider).into());
     }
-    let env = nodetool::config::Environment::load()
+    let env = ctx
+        .environment()
         .map_err(|e| format!("cannot read the settings: {e}"))?;
     let compatible = |var: &str, default: &str| -> Box<dyn ChatProvider> {
         let base = env.get(var).filter(|v| !v.is_empty()).unwrap_or(default);
@@ -412,7 +417,7 @@ impl LLM {
             return Err("voice: audio replies are not supported; set voice to `none`".into());
         }
         no_audio(&self.audio)?;
-        let provider = provider_for(&self.model)?;
+        let provider = provider_for(ctx, &self.model)?;
         let tools = node_tools(&self.tools)?;
         let messages = conversation(&self.system, &self.messages, &self.prompt, &self.image)?;
         let request = llm_request(&self.model, messages, &tools, self.max_tokens);
@@ -490,7 +495,7 @@ impl LLMStreaming {
         mut out: Emitter<'_, LlmStreamOutputs>,
     ) -> Result<()> {
         no_audio(&self.audio)?;
-        let provider = provider_for(&self.model)?;
+        let provider = provider_for(ctx, &self.model)?;
         let tools = node_tools(&self.tools)?;
         let messages = conversation(&self.system, &self.messages, &self.prompt, &self.image)?;
         let request = llm_request(&self.model, messages, &tools, self.max_tokens);
@@ -508,7 +513,7 @@ async fn ask(
     json_schema: Option<Value>,
     max_tokens: Option<u32>,
 ) -> Result<String> {
-    let provider = provider_for(model)?;
+    let provider = provider_for(ctx, model)?;
     let request = ChatRequest {
         model: model.id.clone(),
         messages: vec![Message::system(system), Message::user(user)],
@@ -550,7 +555,7 @@ impl Summarizer {
         let system = self
             .system_prompt
             .replace("{self.max_words}", &self.max_words.to_string());
-        let provider = provider_for(&self.model)?;
+        let provider = provider_for(ctx, &self.model)?;
         let request = ChatRequest {
             model: self.model.id.clone(),
             messages: vec![Message::system(system), Message::user(self.text.clone())],

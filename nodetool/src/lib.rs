@@ -36,6 +36,8 @@ extern crate self as nodetool;
 pub mod chat;
 #[cfg(feature = "config")]
 pub mod config;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod metadata;
 #[cfg(feature = "models")]
 pub mod models;

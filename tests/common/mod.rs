@@ -149,6 +149,15 @@ pub async fn fail(#[input(default = 0)] value: i64) -> Result<i64> {
     Err(format!("boom on {value}").into())
 }
 
+/// Passes values through, and panics on 3.
+#[node(namespace = "test")]
+pub async fn panic_on_three(#[input(default = 0)] value: i64) -> i64 {
+    if value == 3 {
+        panic!("three");
+    }
+    value
+}
+
 /// Never finishes (until cancelled).
 #[node(namespace = "test")]
 pub async fn hang(#[input(default = 0)] value: i64) -> i64 {

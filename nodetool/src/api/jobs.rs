@@ -4,6 +4,7 @@
 use super::auth::User;
 use super::error::{ApiError, JsonBody, QueryParams};
 use super::AppState;
+use crate::config::Environment;
 use crate::models::{Database, Job, Workflow};
 use crate::storage::AssetStore;
 use crate::workflows::messages::ProcessingMessage;
@@ -92,6 +93,7 @@ pub struct JobManager {
     shutting_down: CancellationToken,
     assets: Option<Arc<AssetStore>>,
     cache: Option<Arc<NodeCache>>,
+    environment: Option<Arc<Environment>>,
 }
 
 /// A job that has started.
@@ -114,6 +116,13 @@ impl JobManager {
             cache,
             ..Self::default()
         }
+    }
+
+    /// Jobs read their settings and secrets from `environment` (loaded once) instead of the
+    /// configuration files.
+    pub fn with_environment(mut self, environment: Arc<Environment>) -> Self {
+        self.environment = Some(environment);
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, RunningJob>> {
@@ -159,6 +168,9 @@ impl JobManager {
         }
         if let Some(cache) = &self.cache {
             builder = builder.cache(Arc::clone(cache));
+        }
+        if let Some(environment) = &self.environment {
+            builder = builder.environment(Arc::clone(environment));
         }
         let (ctx, messages) = if listen {
             let (tx, rx) = mpsc::channel(256);

@@ -65,12 +65,16 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// The largest asset upload accepted (4 GiB): uploads stream to storage, never held whole.
 pub const MAX_ASSET_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
-/// A job manager whose jobs use `assets` and a fresh shared result cache.
-fn jobs_with(assets: &Arc<AssetStore>) -> Arc<JobManager> {
-    Arc::new(JobManager::new(
+/// A job manager whose jobs use `assets`, a fresh shared result cache and `environment`.
+fn jobs_with(assets: &Arc<AssetStore>, environment: Option<&Arc<Environment>>) -> Arc<JobManager> {
+    let jobs = JobManager::new(
         Some(Arc::clone(assets)),
         Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
-    ))
+    );
+    Arc::new(match environment {
+        Some(environment) => jobs.with_environment(Arc::clone(environment)),
+        None => jobs,
+    })
 }
 
 /// The size of the node result cache jobs share (64 MiB).
@@ -106,6 +110,7 @@ struct Inner {
     assets: Arc<AssetStore>,
     sessions: TaskTracker,
     body_limit: usize,
+    environment: Option<Arc<Environment>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -124,13 +129,14 @@ impl AppState {
     pub fn new(db: Database, auth: Auth, crypto: Option<SecretCrypto>) -> Self {
         let assets = Arc::new(AssetStore::new(db.clone(), Storage::memory()));
         Self(Arc::new(Inner {
-            jobs: jobs_with(&assets),
+            jobs: jobs_with(&assets, None),
             assets,
             db,
             auth,
             crypto: crypto.map(Arc::new),
             sessions: TaskTracker::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            environment: None,
         }))
     }
 
@@ -139,7 +145,16 @@ impl AppState {
     pub fn with_assets(self, store: AssetStore) -> Self {
         let mut inner = (*self.0).clone();
         inner.assets = Arc::new(store);
-        inner.jobs = jobs_with(&inner.assets);
+        inner.jobs = jobs_with(&inner.assets, inner.environment.as_ref());
+        Self(Arc::new(inner))
+    }
+
+    /// Jobs read settings and secrets from `environment` (loaded once at start-up) instead of
+    /// the configuration files; call before serving.
+    pub fn with_environment(self, environment: Arc<Environment>) -> Self {
+        let mut inner = (*self.0).clone();
+        inner.jobs = jobs_with(&inner.assets, Some(&environment));
+        inner.environment = Some(environment);
         Self(Arc::new(inner))
     }
 
@@ -170,7 +185,9 @@ impl AppState {
         };
         let storage = Storage::from_env(env).map_err(|e| ServerError::Storage(e.to_string()))?;
         let assets = AssetStore::new(db.clone(), storage);
-        Ok(Self::new(db, auth, crypto).with_assets(assets))
+        Ok(Self::new(db, auth, crypto)
+            .with_environment(Arc::new(env.clone()))
+            .with_assets(assets))
     }
 
     /// The database.

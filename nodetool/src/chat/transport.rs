@@ -246,7 +246,7 @@ impl Transport {
     pub(crate) fn new(provider: &'static str) -> Self {
         Transport {
             provider,
-            http: default_client(),
+            http: crate::http::shared_client().clone(),
             retry: RetryPolicy::default(),
         }
     }
@@ -361,29 +361,6 @@ impl Transport {
             message,
         }
     }
-}
-
-/// The client providers use unless given one: connect and idle-read timeouts (a silent
-/// server does not hold a node forever), and redirects only within the same host, so API
-/// keys in custom headers never follow a redirect elsewhere.
-fn default_client() -> reqwest::Client {
-    let same_host = reqwest::redirect::Policy::custom(|attempt| {
-        let origin =
-            |u: &reqwest::Url| (u.host_str().map(str::to_owned), u.port_or_known_default());
-        let first = attempt.previous().first().map(origin);
-        let next = origin(attempt.url());
-        if attempt.previous().len() >= 5 || first != Some(next) {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(30))
-        .read_timeout(Duration::from_secs(300))
-        .redirect(same_host)
-        .build()
-        .unwrap_or_default()
 }
 
 /// Whether an error message says the prompt is too long.

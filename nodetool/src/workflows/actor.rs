@@ -22,6 +22,14 @@ pub(crate) struct NodeActor {
     pub(crate) ctx: ProcessingContext,
 }
 
+impl Drop for NodeActor {
+    /// A node that panicked (or whose run was dropped) refuses further items, so no node
+    /// upstream waits for room in its inbox.
+    fn drop(&mut self) {
+        self.inbox.close();
+    }
+}
+
 /// Serialises `requires_gpu` nodes across the whole process.
 pub(crate) static GPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -43,7 +51,8 @@ impl NodeActor {
 
     async fn drive(&mut self) -> Result<(), NodeError> {
         if self.plan.control_inputs > 0 {
-            return self.run_controlled().await;
+            // Boxed: a rare path that would otherwise enlarge every node's future.
+            return Box::pin(self.run_controlled()).await;
         }
         if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
             self.post_status("running", None, None).await;
@@ -331,12 +340,24 @@ impl NodeActor {
         for (index, value) in values {
             self.node.set_input(index, value)?;
         }
-        let Some(cache) = self.ctx.cache().cloned() else {
-            return self.execute(properties).await;
-        };
-        let Some(key) = self.cache_key() else {
-            return self.execute(properties).await;
-        };
+        let cached = self
+            .ctx
+            .cache()
+            .and_then(|cache| Some((Arc::clone(cache), self.cache_key()?)));
+        match cached {
+            None => self.execute(properties).await,
+            // Boxed: the cache's path would otherwise double the size of every node's future.
+            Some((cache, key)) => Box::pin(self.fire_cached(&cache, key, properties)).await,
+        }
+    }
+
+    /// Sends the cached outputs of this firing, or runs the node and caches what it sends.
+    async fn fire_cached(
+        &mut self,
+        cache: &super::cache::NodeCache,
+        key: String,
+        properties: Option<Map<String, Value>>,
+    ) -> Result<(), NodeError> {
         if let Some(outputs) = cache.get(&key) {
             for (name, value) in outputs {
                 self.outputs.send_named(&name, value).await?;

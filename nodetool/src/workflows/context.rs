@@ -21,12 +21,15 @@ struct JobScope {
     workflow_id: Arc<str>,
     messages: Option<MessageSender>,
     cancel: CancellationToken,
+    /// The caller's own client; `None`: the process-wide one.
     #[cfg(feature = "http")]
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     #[cfg(feature = "storage")]
     storage: crate::storage::StorageScope,
     workspace: Option<crate::workspace::Workspace>,
     cache: Option<Arc<super::cache::NodeCache>>,
+    #[cfg(feature = "config")]
+    environment: Option<Arc<crate::config::Environment>>,
 }
 
 /// The node a context was handed to.
@@ -85,9 +88,18 @@ pub struct ProcessingContextBuilder {
     storage: crate::storage::StorageScope,
     workspace: Option<crate::workspace::Workspace>,
     cache: Option<Arc<super::cache::NodeCache>>,
+    #[cfg(feature = "config")]
+    environment: Option<Arc<crate::config::Environment>>,
 }
 
 impl ProcessingContextBuilder {
+    /// Gives nodes `environment` (settings and secrets, loaded once at start-up) instead of
+    /// having them read the configuration files each time they need a setting.
+    #[cfg(feature = "config")]
+    pub fn environment(mut self, environment: Arc<crate::config::Environment>) -> Self {
+        self.environment = Some(environment);
+        self
+    }
     /// Reads and creates assets in `store` (as the run's user).
     #[cfg(feature = "storage")]
     pub fn assets(mut self, store: Arc<crate::storage::AssetStore>) -> Self {
@@ -129,7 +141,8 @@ impl ProcessingContextBuilder {
         self.cancel = Some(token);
         self
     }
-    /// Shares this HTTP client with the nodes (default: a new client).
+    /// Shares this HTTP client with the nodes (default: the process-wide
+    /// [`shared_client`](crate::http::shared_client), built once).
     #[cfg(feature = "http")]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -147,11 +160,13 @@ impl ProcessingContextBuilder {
                 messages: self.messages,
                 cancel: self.cancel.unwrap_or_default(),
                 #[cfg(feature = "http")]
-                http: self.http.unwrap_or_default(),
+                http: self.http,
                 #[cfg(feature = "storage")]
                 storage: self.storage,
                 workspace: self.workspace,
                 cache: self.cache,
+                #[cfg(feature = "config")]
+                environment: self.environment,
             }),
             run: None,
             node: None,
@@ -168,6 +183,19 @@ impl ProcessingContext {
     /// The run's workspace folder, if it has one.
     pub fn workspace(&self) -> Option<&crate::workspace::Workspace> {
         self.job.workspace.as_ref()
+    }
+
+    /// The run's settings and secrets: the environment given to the builder (the server, the
+    /// CLI and workers load it once), else loaded now from the files and the process
+    /// environment.
+    #[cfg(feature = "config")]
+    pub fn environment(
+        &self,
+    ) -> Result<Arc<crate::config::Environment>, crate::config::ConfigError> {
+        match &self.job.environment {
+            Some(environment) => Ok(Arc::clone(environment)),
+            None => crate::config::Environment::load().map(Arc::new),
+        }
     }
 
     /// The node result cache of this run, if it has one.
@@ -200,10 +228,14 @@ impl ProcessingContext {
     pub fn is_cancelled(&self) -> bool {
         self.job.cancel.is_cancelled()
     }
-    /// The shared HTTP client.
+    /// The run's HTTP client: the one given to the builder, else the process-wide
+    /// [`shared_client`](crate::http::shared_client).
     #[cfg(feature = "http")]
     pub fn http(&self) -> &reqwest::Client {
-        &self.job.http
+        self.job
+            .http
+            .as_ref()
+            .unwrap_or_else(|| crate::http::shared_client())
     }
     /// Whether anyone listens to the run's messages.
     pub fn has_listener(&self) -> bool {
@@ -316,16 +348,21 @@ impl ProcessingContext {
 
     /// Posts a message to the run's listener; does nothing when nobody listens.
     pub async fn post(&self, message: ProcessingMessage) {
-        if let Some(tx) = &self.job.messages {
-            // A listener that went away simply stops receiving.
-            let _ = tx.send(message).await;
+        if let Some(wait) = self
+            .job
+            .messages
+            .as_ref()
+            .and_then(|tx| try_send_message(tx, message))
+        {
+            wait.await;
         }
     }
 
     /// Posts a message built only if someone listens.
     pub(crate) async fn post_with(&self, build: impl FnOnce() -> ProcessingMessage) {
-        if let Some(tx) = &self.job.messages {
-            let _ = tx.send(build()).await;
+        let Some(tx) = &self.job.messages else { return };
+        if let Some(wait) = try_send_message(tx, build()) {
+            wait.await;
         }
     }
 
@@ -358,5 +395,22 @@ impl ProcessingContext {
             })
         })
         .await;
+    }
+}
+
+/// Sends `message` if the listener's channel has room (the common case), else returns the
+/// boxed wait for room. Kept out of the `async fn`s that post, so none of them holds a
+/// message (a few hundred bytes) or a send future in its state: a run holds one such future
+/// per node.
+fn try_send_message(
+    tx: &MessageSender,
+    message: ProcessingMessage,
+) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> {
+    match tx.try_send(message) {
+        // A listener that went away simply stops receiving.
+        Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+        Err(mpsc::error::TrySendError::Full(message)) => Some(Box::pin(async move {
+            let _ = tx.send(message).await;
+        })),
     }
 }

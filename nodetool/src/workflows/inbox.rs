@@ -16,12 +16,21 @@ use tokio::sync::Notify;
 #[error("the receiving node has finished")]
 pub struct InboxClosed;
 
+/// Why [`NodeInbox::try_put`] did not deliver.
+enum TryPut {
+    Closed,
+    Full(Value),
+}
+
 /// The input buffers of one node.
 #[derive(Debug)]
 pub struct NodeInbox {
     state: Mutex<State>,
     item_ready: Notify,
-    space_ready: Notify,
+    /// Per handle: producers waiting for room, woken one per freed slot (FIFO), so a full
+    /// handle with many producers (a wide fan-in) costs one wake-up per item, not one per
+    /// waiting producer.
+    space_ready: Box<[Notify]>,
     capacity: usize,
 }
 
@@ -30,7 +39,6 @@ struct State {
     handles: Vec<HandleQueue>,
     next_seq: u64,
     consumer_waiting: bool,
-    producers_waiting: bool,
     closed: bool,
 }
 
@@ -38,6 +46,8 @@ struct State {
 struct HandleQueue {
     items: VecDeque<(u64, Value)>,
     open_sources: usize,
+    /// Producers waiting for room that no freed slot has woken yet.
+    waiting: usize,
 }
 
 impl HandleQueue {
@@ -57,15 +67,15 @@ impl NodeInbox {
                     .map(|&open_sources| HandleQueue {
                         items: VecDeque::new(),
                         open_sources,
+                        waiting: 0,
                     })
                     .collect(),
                 next_seq: 0,
                 consumer_waiting: false,
-                producers_waiting: false,
                 closed: false,
             }),
             item_ready: Notify::new(),
-            space_ready: Notify::new(),
+            space_ready: sources.iter().map(|_| Notify::new()).collect(),
             capacity: capacity.max(1),
         }
     }
@@ -78,32 +88,54 @@ impl NodeInbox {
 
     /// Delivers `value` to `handle`, waiting while its buffer is full.
     pub async fn put(&self, handle: usize, value: Value) -> Result<(), InboxClosed> {
-        let mut value = Some(value);
+        match self.try_put(handle, value) {
+            Ok(()) => Ok(()),
+            Err(TryPut::Closed) => Err(InboxClosed),
+            // Boxed: the waiting path would otherwise sit in every sending node's future.
+            Err(TryPut::Full(value)) => Box::pin(self.put_waiting(handle, value)).await,
+        }
+    }
+
+    fn try_put(&self, handle: usize, value: Value) -> Result<(), TryPut> {
+        let state = self.lock();
+        if state.closed {
+            return Err(TryPut::Closed);
+        }
+        if state.handles[handle].items.len() >= self.capacity {
+            return Err(TryPut::Full(value));
+        }
+        self.push(state, handle, value);
+        Ok(())
+    }
+
+    async fn put_waiting(&self, handle: usize, value: Value) -> Result<(), InboxClosed> {
         loop {
-            let mut notified = pin!(self.space_ready.notified());
+            let mut notified = pin!(self.space_ready[handle].notified());
             {
                 let mut state = self.lock();
                 if state.closed {
                     return Err(InboxClosed);
                 }
-                let seq = state.next_seq;
-                let queue = &mut state.handles[handle];
-                if queue.items.len() < self.capacity {
-                    if let Some(v) = value.take() {
-                        queue.items.push_back((seq, v));
-                    }
-                    state.next_seq += 1;
-                    let wake = std::mem::take(&mut state.consumer_waiting);
-                    drop(state);
-                    if wake {
-                        self.item_ready.notify_one();
-                    }
+                if state.handles[handle].items.len() < self.capacity {
+                    self.push(state, handle, value);
                     return Ok(());
                 }
                 notified.as_mut().enable();
-                state.producers_waiting = true;
+                state.handles[handle].waiting += 1;
             }
             notified.await;
+        }
+    }
+
+    /// Appends `value` to `handle` (which has room) and wakes the consumer if it waits.
+    fn push(&self, mut state: MutexGuard<'_, State>, handle: usize, value: Value) {
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.handles[handle].items.push_back((seq, value));
+        let wake = std::mem::take(&mut state.consumer_waiting);
+        drop(state);
+        if wake {
+            self.item_ready.notify_one();
         }
     }
 
@@ -203,10 +235,12 @@ impl NodeInbox {
 
     fn pop(&self, state: &mut MutexGuard<'_, State>, handle: usize) -> Option<Value> {
         let queue = &mut state.handles[handle];
-        let was_full = queue.items.len() >= self.capacity;
         let (_, value) = queue.items.pop_front()?;
-        if was_full && std::mem::take(&mut state.producers_waiting) {
-            self.space_ready.notify_waiters();
+        // One slot freed: one waiting producer may fill it (a woken producer that went away
+        // hands its wake-up to the next one).
+        if queue.waiting > 0 {
+            queue.waiting -= 1;
+            self.space_ready[handle].notify_one();
         }
         Some(value)
     }
@@ -219,7 +253,7 @@ impl NodeInbox {
             q.items.clear();
         }
         drop(state);
-        self.space_ready.notify_waiters();
+        self.space_ready.iter().for_each(Notify::notify_waiters);
         self.item_ready.notify_one();
     }
 }
@@ -448,5 +482,54 @@ mod tests {
         assert_eq!(guard(inbox.recv_any_of(|h| h == 1)).await, None);
         assert!(inbox.is_open(0));
         assert_eq!(inbox.try_recv(0), Some(json!("a")));
+    }
+
+    #[tokio::test]
+    async fn many_producers_on_a_full_handle_all_deliver_one_wake_up_per_slot() {
+        // 500 producers share one handle of capacity 2; the consumer drains slowly. Every
+        // item arrives, and producers woken for a freed slot never strand the others.
+        let inbox = Arc::new(NodeInbox::new(&[500], 2));
+        let mut producers = Vec::new();
+        for i in 0..500 {
+            let inbox = Arc::clone(&inbox);
+            producers.push(tokio::spawn(async move {
+                inbox.put(0, json!(i)).await.unwrap();
+                inbox.source_done(0);
+            }));
+        }
+        let mut got = Vec::new();
+        while let Some(v) = guard(inbox.recv(0)).await {
+            got.push(v.as_i64().unwrap());
+            if got.len() % 50 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        got.sort_unstable();
+        assert_eq!(got, (0..500).collect::<Vec<_>>());
+        for p in producers {
+            p.await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_waiting_producer_that_goes_away_passes_its_wake_up_on() {
+        let inbox = Arc::new(NodeInbox::new(&[2], 1));
+        inbox.put(0, json!(0)).await.unwrap();
+        // Two producers wait for the one slot; the first is dropped while waiting.
+        let first = tokio::spawn({
+            let inbox = Arc::clone(&inbox);
+            async move { inbox.put(0, json!(1)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let second = tokio::spawn({
+            let inbox = Arc::clone(&inbox);
+            async move { inbox.put(0, json!(2)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        first.abort();
+        let _ = first.await;
+        assert_eq!(guard(inbox.recv(0)).await, Some(json!(0)));
+        guard(second).await.unwrap().unwrap();
+        assert_eq!(guard(inbox.recv(0)).await, Some(json!(2)));
     }
 }

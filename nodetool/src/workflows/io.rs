@@ -228,6 +228,16 @@ impl NodeOutputs {
     }
 }
 
+impl Drop for NodeOutputs {
+    /// Edges not ended by [`close`](Self::close) (the node panicked, or its run was dropped)
+    /// end here, so no node downstream waits for items that will never come.
+    fn drop(&mut self) {
+        for route in self.routes.iter().flatten().chain(&self.control) {
+            route.inbox.source_done(route.handle);
+        }
+    }
+}
+
 /// Puts `item` into one route's inbox and reports it; a receiver that has finished no longer
 /// wants items, which is not an error.
 async fn deliver(ctx: &ProcessingContext, route: &mut Route, item: Value) {

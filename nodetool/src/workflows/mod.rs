@@ -30,6 +30,7 @@ mod runner;
 pub mod static_exec;
 mod static_node;
 mod static_workflow;
+mod unwind;
 
 pub use cache::{CachedOutputs, NodeCache};
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};

@@ -9,9 +9,11 @@ use super::messages::{JobUpdate, ProcessingMessage};
 use super::node::NodeError;
 use super::plan::{PlannedRoute, ValidationErrors, WorkflowPlan};
 use super::registry::NodeRegistry;
+use super::unwind::CatchUnwind;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use tokio::task::JoinSet;
 
 /// NodeTool's runner keeps at most 3 items per input handle; a larger buffer lets streams
 /// flow with fewer task switches while still bounding memory.
@@ -118,8 +120,14 @@ impl RunResult {
     }
 }
 
-/// Runs a validated graph: one actor (tokio task) per node, bounded per-handle inboxes, the
-/// NodeTool message stream on the context's listener.
+/// Runs a validated graph: one actor per node, all polled by the run's own future (no task
+/// per node), bounded per-handle inboxes, the NodeTool message stream on the context's
+/// listener.
+///
+/// The nodes of a run share the task that awaits [`run`](Self::run), as NodeTool's nodes
+/// share one event loop: a node with heavy CPU work should move it off the runtime
+/// (`tokio::task::spawn_blocking`). Separate runs are separate futures (the server spawns
+/// one task per job), so they use every core.
 ///
 /// ```
 /// use nodetool::workflows::{Graph, ProcessingContext, WorkflowRunner};
@@ -182,52 +190,41 @@ impl WorkflowRunner {
             }
         };
         self.post_job(&ctx, "running", None, None).await;
-        let mut tasks = JoinSet::new();
+        // Every node's actor is polled by this run's own future (no task per node: nodes of a
+        // run share it as NodeTool's share one event loop), each behind a panic guard.
         let inboxes: Vec<Arc<NodeInbox>> = actors.iter().map(|a| Arc::clone(&a.inbox)).collect();
-        let mut task_nodes = std::collections::HashMap::with_capacity(actors.len());
-        for (i, actor) in actors.into_iter().enumerate() {
-            let handle = tasks.spawn(async move { (i, actor.run().await) });
-            task_nodes.insert(handle.id(), i);
-        }
+        let mut running: FuturesUnordered<_> = actors
+            .into_iter()
+            .enumerate()
+            .map(|(i, actor)| CatchUnwind::new(actor.run()).map(move |outcome| (i, outcome)))
+            .collect();
         let cancel = ctx.cancellation_token().clone();
         let mut failure: Option<RunError> = None;
         loop {
-            let joined = tokio::select! {
+            let next = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => {
-                    tasks.abort_all();
                     inboxes.iter().for_each(|inbox| inbox.close());
-                    while tasks.join_next().await.is_some() {}
+                    drop(running);
                     self.post_job(&ctx, "cancelled", None, None).await;
                     return Err(RunError::Cancelled);
                 }
-                joined = tasks.join_next() => joined,
+                next = running.next() => next,
             };
-            let Some(joined) = joined else { break };
-            let error = match joined {
-                Ok((_, Ok(()))) => continue,
-                Ok((_, Err(NodeError::Cancelled))) if cancel.is_cancelled() => continue,
-                Ok((i, Err(error))) => {
-                    let node = &self.plan.nodes[i];
-                    RunError::NodeFailed {
-                        node_id: node.id.to_string(),
-                        node_type: node.node_type.to_string(),
-                        error,
-                    }
-                }
-                Err(join_error) => {
-                    let (id, ty) = match task_nodes
-                        .get(&join_error.id())
-                        .map(|&i| &self.plan.nodes[i])
-                    {
-                        Some(node) => (node.id.to_string(), node.node_type.to_string()),
-                        None => ("?".to_owned(), "?".to_owned()),
-                    };
-                    RunError::NodePanicked {
-                        node_id: id,
-                        node_type: ty,
-                    }
-                }
+            let Some((i, outcome)) = next else { break };
+            let node = &self.plan.nodes[i];
+            let error = match outcome {
+                Some(Ok(())) => continue,
+                Some(Err(NodeError::Cancelled)) if cancel.is_cancelled() => continue,
+                Some(Err(error)) => RunError::NodeFailed {
+                    node_id: node.id.to_string(),
+                    node_type: node.node_type.to_string(),
+                    error,
+                },
+                None => RunError::NodePanicked {
+                    node_id: node.id.to_string(),
+                    node_type: node.node_type.to_string(),
+                },
             };
             failure.get_or_insert(error);
         }

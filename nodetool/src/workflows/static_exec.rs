@@ -21,17 +21,17 @@ use super::node::{ExecutionMode, NodeError, NodeRole, NodeType};
 use super::registry::NodeRegistry;
 use super::runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
 use super::static_node::{OutputSink, StaticNode};
+use super::unwind::CatchUnwind;
 use crate::__private::NodeFields;
 use crate::metadata::NodeValue;
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 /// One node of a `workflow!`, as the macro describes it.
 #[derive(Debug)]
@@ -420,26 +420,6 @@ impl RunState {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// Turns a panic while polling `inner` into `None` (a node's panic must not take the
-    /// whole run with it).
-    struct CatchUnwind<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Option<F::Output>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.project().inner;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(poll) => poll.map(Some),
-            Err(_) => Poll::Ready(None),
-        }
-    }
-}
-
 /// The latest inputs of a node with several input handles (or gathered lists).
 #[derive(Debug)]
 struct Gate<P> {
@@ -646,10 +626,7 @@ impl<N: StaticNode> NodeCell<N> {
             Ok(mut node) => {
                 let names: Arc<[String]> = N::INPUT_NAMES.iter().map(|n| (*n).to_owned()).collect();
                 let mut inputs = NodeInputs::new(Arc::clone(inbox), names);
-                CatchUnwind {
-                    inner: node.run_inbox(&self.ctx, &mut inputs, &mut sink),
-                }
-                .await
+                CatchUnwind::new(node.run_inbox(&self.ctx, &mut inputs, &mut sink)).await
             }
             Err(e) => Some(Err(e)),
         };
@@ -668,12 +645,7 @@ impl<N: StaticNode> NodeCell<N> {
         rt.started(self.index).await;
         let _gpu = gpu_guard::<N>(rt).await;
         let outcome = match N::build(&mut pending) {
-            Ok(mut node) => {
-                CatchUnwind {
-                    inner: node.fire(&self.ctx, &mut sink),
-                }
-                .await
-            }
+            Ok(mut node) => CatchUnwind::new(node.fire(&self.ctx, &mut sink)).await,
             Err(e) => Some(Err(e)),
         };
         rt.ended(self.index, outcome).await;
