@@ -12,6 +12,7 @@ mod diagnostics;
 mod parse;
 mod setting;
 mod static_impl;
+mod tool;
 mod workflow;
 
 /// Declares a node type from a struct (or an async fn). See `nodetool::node`.
@@ -36,4 +37,10 @@ pub fn workflow(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn register_setting(input: TokenStream) -> TokenStream {
     setting::expand(input.into()).into()
+}
+
+/// Turns an async fn into an agent tool. See `nodetool::tool`.
+#[proc_macro_attribute]
+pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    tool::expand(attr.into(), item.into()).into()
 }

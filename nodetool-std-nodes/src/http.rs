@@ -210,6 +210,42 @@ async fn fetch(
     body: Body,
     accept_json: bool,
 ) -> Result<Fetched> {
+    fetch_limited(ctx, method, url, body, accept_json, MAX_RESPONSE_BYTES).await
+}
+
+/// `GET url` for an agent's tool: the same checks as the nodes (public addresses only unless
+/// allowed, each redirect checked), a body of at most `max_bytes` and `timeout` in all;
+/// the content type (lower case, no parameters) and the text.
+pub(crate) async fn get_text_limited(
+    ctx: &ProcessingContext,
+    url: &str,
+    max_bytes: usize,
+    timeout: Duration,
+) -> Result<(String, String)> {
+    let fetched = tokio::time::timeout(
+        timeout,
+        fetch_limited(ctx, Method::GET, url, Body::None, false, max_bytes),
+    )
+    .await
+    .map_err(|_| format!("GET {url} took longer than {} s", timeout.as_secs()))??;
+    let content_type = fetched
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .map(|ct| ct.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    Ok((content_type, fetched.text()?))
+}
+
+async fn fetch_limited(
+    ctx: &ProcessingContext,
+    method: Method,
+    url: &str,
+    body: Body,
+    accept_json: bool,
+    max_bytes: usize,
+) -> Result<Fetched> {
     let mut url = Url::parse(url).map_err(|e| format!("url: `{url}` is not a valid URL: {e}"))?;
     let (mut method, mut body) = (method, body);
     for _ in 0..=MAX_REDIRECTS {
@@ -236,7 +272,7 @@ async fn fetch(
             continue;
         }
         let headers = response.headers().clone();
-        let body = read_limited(ctx, response, &url).await?;
+        let body = read_limited(ctx, response, &url, max_bytes).await?;
         if !status.is_success() {
             let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
             return Err(format!("{method} {} failed: {status}: {snippet}", shown(&url)).into());
@@ -314,21 +350,22 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(60.0)))
 }
 
-/// The body, refused beyond [`MAX_RESPONSE_BYTES`].
+/// The body, refused beyond `max_bytes`.
 async fn read_limited(
     ctx: &ProcessingContext,
     mut response: reqwest::Response,
     url: &Url,
+    max_bytes: usize,
 ) -> Result<Vec<u8>> {
     let too_big = || {
         format!(
-            "the response from {} is larger than {MAX_RESPONSE_BYTES} bytes",
+            "the response from {} is larger than {max_bytes} bytes",
             shown(url)
         )
     };
     if response
         .content_length()
-        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+        .is_some_and(|n| n > max_bytes as u64)
     {
         return Err(too_big().into());
     }
@@ -339,7 +376,7 @@ async fn read_limited(
             () = ctx.cancellation_token().cancelled() => return Err("cancelled".into()),
         };
         let Some(chunk) = chunk else { break };
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+        if body.len() + chunk.len() > max_bytes {
             return Err(too_big().into());
         }
         body.extend_from_slice(&chunk);

@@ -9,6 +9,8 @@
 //! assert!(nodetool::workflows::NodeRegistry::global().get("lib.math.Add").is_some());
 //! ```
 
+#[cfg(feature = "chat")]
+pub mod agents;
 #[cfg(feature = "assets")]
 pub mod assets;
 pub mod base64;
@@ -38,6 +40,8 @@ pub mod text;
 pub mod text_io;
 pub mod text_more;
 pub mod text_regex;
+#[cfg(feature = "chat")]
+pub mod tools;
 pub mod uuid;
 pub mod workspace;
 

@@ -13,15 +13,15 @@
 //! arguments as its properties.
 
 use crate::enums::string_enum;
+use nodetool::agents::{node_tool_name, NodeTool, Tool as AgentTool, ToolSet};
 use nodetool::chat::{
     self, ChatProvider, ChatRequest, Chunk as ChatChunk, ContentPart, Message, OpenAiProvider,
-    Role, Tool, ToolCall,
+    Role, ToolCall,
 };
-use nodetool::metadata::{
-    AudioRef, ColumnDef, DataframeRef, ImageRef, LanguageModel, RecordType, TypeMetadata,
-};
+use nodetool::metadata::{AudioRef, ColumnDef, DataframeRef, ImageRef, LanguageModel, RecordType};
 use nodetool::prelude::*;
-use nodetool::workflows::{Graph, NodeRegistry, RunError};
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
 /// How many rounds of tool calls one node run makes at most (NodeTool has no limit).
@@ -125,126 +125,18 @@ fn image_url(image: &ImageRef) -> Result<String> {
     }
 }
 
-/// A standard node the model may call.
-struct NodeTool {
-    node_type: String,
-    tool: Tool,
-}
-
-/// The name a node goes by as a tool (providers allow `[A-Za-z0-9_-]`).
-fn tool_name(node_type: &str) -> String {
-    node_type.replace('.', "_")
-}
-
-/// The JSON schema of a property type.
-fn schema_of(t: &TypeMetadata) -> Value {
-    match t.name.as_str() {
-        "str" => json!({"type": "string"}),
-        "int" => json!({"type": "integer"}),
-        "float" => json!({"type": "number"}),
-        "bool" => json!({"type": "boolean"}),
-        "list" => match t.type_args.first() {
-            Some(item) => json!({"type": "array", "items": schema_of(item)}),
-            None => json!({"type": "array"}),
-        },
-        "dict" => json!({"type": "object"}),
-        "enum" => json!({"type": "string", "enum": t.values.clone().unwrap_or_default()}),
-        _ => json!({}),
-    }
-}
-
-/// The nodes named in `tools` (`[{"type": "tool_name", "name": …}]`), as tools.
-fn node_tools(tools: &[Value]) -> Result<Vec<NodeTool>> {
-    let registry = NodeRegistry::global();
+/// The nodes named in `tools` (`[{"type": "tool_name", "name": …}]`, by node type or tool
+/// name), among those exposed as tools.
+fn node_tools(tools: &[Value]) -> Result<ToolSet> {
     tools
         .iter()
         .filter_map(|t| t["name"].as_str().or(t.as_str()).filter(|n| !n.is_empty()))
         .map(|name| {
-            let found = registry.get(name).or_else(|| {
-                registry
-                    .metadata()
-                    .into_iter()
-                    .find(|m| tool_name(&m.node_type) == name)
-                    .and_then(|m| registry.get(&m.node_type))
-            });
-            let node = found
-                .filter(|n| n.descriptor.flags.expose_as_tool)
-                .ok_or_else(|| format!("tools: no node `{name}` is exposed as a tool"))?;
-            let m = &node.metadata;
-            let properties: Map<String, Value> = m
-                .properties
-                .iter()
-                .map(|p| {
-                    let mut schema = schema_of(&p.type_metadata);
-                    if let (Some(d), Value::Object(s)) = (&p.description, &mut schema) {
-                        s.insert("description".into(), json!(d));
-                    }
-                    (p.name.clone(), schema)
-                })
-                .collect();
-            Ok(NodeTool {
-                node_type: m.node_type.clone(),
-                tool: Tool {
-                    name: tool_name(&m.node_type),
-                    description: m.description.lines().next().unwrap_or_default().to_owned(),
-                    parameters: json!({"type": "object", "properties": properties}),
-                },
-            })
+            NodeTool::exposed(name)
+                .map(|t| Arc::new(t) as Arc<dyn AgentTool>)
+                .map_err(|e| format!("tools: {e}").into())
         })
         .collect()
-}
-
-/// Runs the node behind a tool call with the call's arguments; its output (or all outputs).
-async fn run_tool(ctx: &ProcessingContext, node_type: &str, arguments: &Value) -> Value {
-    let outputs: Vec<String> = NodeRegistry::global()
-        .get(node_type)
-        .map(|n| n.metadata.outputs.iter().map(|o| o.name.clone()).collect())
-        .unwrap_or_default();
-    let mut nodes = vec![json!({"id": "tool", "type": node_type, "data": arguments})];
-    let mut edges = Vec::new();
-    for name in &outputs {
-        nodes.push(
-            json!({"id": format!("out_{name}"), "type": "nodetool.output.Output",
-                          "data": {"name": name}}),
-        );
-        edges.push(json!({"source": "tool", "sourceHandle": name,
-                          "target": format!("out_{name}"), "targetHandle": "value"}));
-    }
-    let graph = json!({"nodes": nodes, "edges": edges}).to_string();
-    let run = async {
-        let graph = Graph::from_json_str(&graph).map_err(|e| e.to_string())?;
-        let runner = WorkflowRunner::from_graph(&graph).map_err(|e| e.to_string())?;
-        // The tool runs as the node's run does: same cancellation, workspace and client.
-        let mut sub = ProcessingContext::builder()
-            .cancellation(ctx.cancellation_token().clone())
-            .user_id(ctx.user_id())
-            .http_client(ctx.http().clone());
-        if let Some(workspace) = ctx.workspace() {
-            sub = sub.workspace(workspace.clone());
-        }
-        let sub = sub.build();
-        runner.run(&sub, Map::new()).await.map_err(|e| match e {
-            RunError::NodeFailed { error, .. } => error.to_string(),
-            other => other.to_string(),
-        })
-    };
-    match run.await {
-        Ok(result) => {
-            let mut values: Map<String, Value> = outputs
-                .iter()
-                .filter_map(|n| Some((n.clone(), result.values(n).last()?.clone())))
-                .collect();
-            match (values.len(), values.remove("output")) {
-                (1, Some(only)) => only,
-                (_, Some(output)) => {
-                    values.insert("output".into(), output);
-                    Value::Object(values)
-                }
-                _ => Value::Object(values),
-            }
-        }
-        Err(error) => json!({ "error": error }),
-    }
 }
 
 /// The conversation an `LLM` node starts: system prompt, history, then the prompt with its
@@ -273,7 +165,7 @@ async fn chat_with_tools(
     ctx: &ProcessingContext,
     provider: &dyn ChatProvider,
     mut request: ChatRequest,
-    tools: &[NodeTool],
+    tools: &ToolSet,
     mut emit: Option<&mut Emitter<'_, LlmStreamOutputs>>,
 ) -> Result<String> {
     let mut text = String::new();
@@ -308,11 +200,15 @@ async fn chat_with_tools(
         for call in calls {
             let result = match tools
                 .iter()
-                .find(|t| t.tool.name == call.name || t.node_type == call.name)
+                .find(|t| t.name() == call.name || node_tool_name(&call.name) == t.name())
             {
                 Some(tool) => {
-                    ctx.tool_call(&tool.node_type, &call.arguments).await;
-                    run_tool(ctx, &tool.node_type, &call.arguments).await
+                    let node_type = NodeTool::exposed(tool.name())
+                        .map_or_else(|_| tool.name().to_owned(), |n| n.node_type().to_owned());
+                    ctx.tool_call(&node_type, &call.arguments).await;
+                    tool.call(ctx, call.arguments.clone())
+                        .await
+                        .unwrap_or_else(|e| e.to_json())
                 }
                 None => json!({"error": format!("there is no tool named `{}`", call.name)}),
             };
@@ -391,13 +287,13 @@ pub struct LLM {
 fn llm_request(
     model: &LanguageModel,
     messages: Vec<Message>,
-    tools: &[NodeTool],
+    tools: &ToolSet,
     max_tokens: i64,
 ) -> ChatRequest {
     ChatRequest {
         model: model.id.clone(),
         messages,
-        tools: tools.iter().map(|t| t.tool.clone()).collect(),
+        tools: tools.definitions(),
         max_tokens: u32::try_from(max_tokens.max(1)).ok(),
         ..ChatRequest::default()
     }

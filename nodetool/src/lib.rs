@@ -32,6 +32,8 @@
 // Lets the macros' `::nodetool::…` paths work inside this crate too.
 extern crate self as nodetool;
 
+#[cfg(feature = "agents")]
+pub mod agents;
 #[cfg(feature = "chat")]
 pub mod chat;
 #[cfg(feature = "config")]
@@ -47,6 +49,37 @@ pub mod workflows;
 pub mod workspace;
 
 pub use nodetool_macros::{node, register_setting, Outputs};
+
+/// Turns an async fn into an agent tool ([`agents::Tool`]): a unit struct named after the fn
+/// in PascalCase, the tool named after the fn (or `#[tool(name = "…")]`), described by the
+/// fn's doc comment, its parameters' JSON Schema derived from their types (schemars) and
+/// described by their doc comments. An optional first parameter `&ProcessingContext` gets
+/// the run's context; a `Result` error becomes the call's error (the model sees it).
+///
+/// ```
+/// use nodetool::agents::Tool;
+/// use nodetool::tool;
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(
+///     /// The first number.
+///     a: f64,
+///     /// The second number.
+///     b: Option<f64>,
+/// ) -> f64 {
+///     a + b.unwrap_or(0.0)
+/// }
+///
+/// assert_eq!(Add.name(), "add");
+/// assert_eq!(Add.parameters()["required"], serde_json::json!(["a"]));
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let ctx = nodetool::workflows::ProcessingContext::default();
+/// assert_eq!(Add.call(&ctx, serde_json::json!({"a": 2, "b": 3})).await, Ok(serde_json::json!(5.0)));
+/// # });
+/// ```
+#[cfg(feature = "agents")]
+pub use nodetool_macros::tool;
 
 /// A workflow written in Rust: a graph the compiler checks, compiled into a typed executor.
 ///

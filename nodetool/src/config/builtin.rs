@@ -206,6 +206,38 @@ register_setting! {
 
 register_setting! {
     package: "nodetool",
+    env_var: "SERPAPI_BASE_URL",
+    group: "SerpAPI",
+    description: "Base URL of the SerpAPI service for the google_search tool (default https://serpapi.com; a proxy or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "BRAVE_API_KEY",
+    group: "Brave Search",
+    description: "Brave Search API key, for the brave_search agent tool.",
+    is_secret: true,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "BRAVE_SEARCH_BASE_URL",
+    group: "Brave Search",
+    description: "Base URL of the Brave Search API (default https://api.search.brave.com; a proxy or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_HTTP_ALLOW_PRIVATE",
+    group: "HTTP",
+    description: "Set to 1 to let HTTP nodes and the http_get tool reach loopback, private and link-local addresses (refused by default).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
     env_var: "BROWSER_URL",
     group: "Browser",
     description: "URL of a browser instance.",

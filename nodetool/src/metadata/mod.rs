@@ -15,6 +15,8 @@ mod model_refs;
 mod more_refs;
 mod node_metadata;
 mod number;
+mod task;
+mod tool_name;
 mod type_metadata;
 mod value;
 
@@ -30,5 +32,7 @@ pub use model_refs::{ASRModel, EmbeddingModel, ImageModel, TTSModel, VideoModel}
 pub use more_refs::Model3DRef;
 pub use node_metadata::{title_case, NodeMetadata, OutputSlot, Property};
 pub use number::Number;
+pub use task::{LogEntry, SubTask, Task};
+pub use tool_name::ToolName;
 pub use type_metadata::TypeMetadata;
 pub use value::{describe, NodeValue, Nothing, ValueError};

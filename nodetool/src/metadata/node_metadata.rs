@@ -35,6 +35,29 @@ pub struct Property {
     pub required: bool,
 }
 
+impl Property {
+    /// The property's JSON Schema: its type's ([`TypeMetadata::json_schema`]) with its
+    /// description, default and bounds.
+    pub fn json_schema(&self) -> Value {
+        let mut schema = self.type_metadata.json_schema();
+        if let Value::Object(map) = &mut schema {
+            if let Some(description) = self.description.as_deref().filter(|d| !d.is_empty()) {
+                map.insert("description".into(), Value::String(description.to_owned()));
+            }
+            if let Some(default) = self.default.as_ref().filter(|d| !d.is_null()) {
+                map.insert("default".into(), default.clone());
+            }
+            if let Some(min) = self.min {
+                map.insert("minimum".into(), min.into());
+            }
+            if let Some(max) = self.max {
+                map.insert("maximum".into(), max.into());
+            }
+        }
+        schema
+    }
+}
+
 /// One output of a node type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSlot {

@@ -122,6 +122,67 @@ impl TypeMetadata {
     }
 }
 
+impl TypeMetadata {
+    /// A JSON Schema of the values of this type, for tools and APIs: scalars, lists, dicts,
+    /// enums and unions map to their schema; an asset reference (`image`, `audio`, …) is an
+    /// object with its `type` and a `uri`; other object types are objects named by `type`;
+    /// `any` accepts anything. `optional` adds `null`.
+    ///
+    /// ```
+    /// use nodetool::metadata::TypeMetadata;
+    /// let t = TypeMetadata::list_of(TypeMetadata::new("int"));
+    /// assert_eq!(t.json_schema(), serde_json::json!({"type": "array", "items": {"type": "integer"}}));
+    /// ```
+    pub fn json_schema(&self) -> Value {
+        use serde_json::json;
+        let schema = match self.name.as_str() {
+            "str" => json!({"type": "string"}),
+            "int" => json!({"type": "integer"}),
+            "float" => json!({"type": "number"}),
+            "bool" => json!({"type": "boolean"}),
+            "list" => match self.type_args.first() {
+                Some(item) if !item.is_any() => {
+                    json!({"type": "array", "items": item.json_schema()})
+                }
+                _ => json!({"type": "array"}),
+            },
+            "dict" => match self.type_args.get(1) {
+                Some(value) if !value.is_any() => {
+                    json!({"type": "object", "additionalProperties": value.json_schema()})
+                }
+                _ => json!({"type": "object"}),
+            },
+            "enum" => match &self.values {
+                Some(values) => json!({"enum": values}),
+                None => json!({"type": "string"}),
+            },
+            "union" => {
+                json!({"anyOf": self.type_args.iter().map(Self::json_schema).collect::<Vec<_>>()})
+            }
+            "any" => json!({}),
+            "image" | "audio" | "video" | "document" | "text" | "folder" | "dataframe" | "json"
+            | "model_3d" | "asset" => json!({
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "const": self.name},
+                    "uri": {"type": "string", "description": "A URL, data: URI or file:// path"}
+                },
+                "required": ["type", "uri"]
+            }),
+            other => json!({
+                "type": "object",
+                "properties": {"type": {"type": "string", "const": other}},
+                "required": ["type"]
+            }),
+        };
+        if self.optional && !self.is_any() {
+            json!({"anyOf": [schema, {"type": "null"}]})
+        } else {
+            schema
+        }
+    }
+}
+
 fn args_assignable(source: &[TypeMetadata], target: &[TypeMetadata]) -> bool {
     if source.is_empty() || target.is_empty() {
         return true;

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 pub type MessageSender = mpsc::Sender<ProcessingMessage>;
 
 /// The run-wide part of a context: shared by every node of one job.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct JobScope {
     user_id: String,
     job_id: String,
@@ -246,6 +246,20 @@ impl ProcessingContext {
         self.node.as_ref().map(|n| &*n.id)
     }
 
+    /// The same job (user, ids, workspace, HTTP client, settings, assets, cache and
+    /// cancellation) and node, with messages going to `listener` (`None`: to no one). A tool
+    /// that runs a workflow uses this, so the inner run's messages do not mix with the outer
+    /// run's; an agent node uses it to read its agent's events.
+    pub fn with_listener(&self, listener: Option<MessageSender>) -> Self {
+        let mut job = JobScope::clone(&self.job);
+        job.messages = listener;
+        Self {
+            job: Arc::new(job),
+            run: None,
+            node: self.node.clone(),
+        }
+    }
+
     /// The same job, for one run that collects its outputs in `run`.
     pub(crate) fn for_run(&self, run: Arc<RunScope>) -> Self {
         Self {
@@ -327,7 +341,7 @@ impl ProcessingContext {
         let Some(node) = &self.node else { return };
         self.post_with(|| {
             ProcessingMessage::ToolCallUpdate(super::messages::ToolCallUpdate {
-                node_id: Arc::clone(&node.id),
+                node_id: Some(Arc::clone(&node.id)),
                 name: name.to_owned(),
                 args: args.clone(),
                 message: Some(format!("Calling {name}")),

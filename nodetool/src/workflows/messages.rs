@@ -134,8 +134,10 @@ pub struct Chunk {
     /// The node's id.
     pub node_id: Option<Arc<str>>,
     /// `text`, `audio`, `image`, `video` or `document` (binary content is base64).
+    #[serde(default = "text_content_type")]
     pub content_type: String,
     /// The content.
+    #[serde(default)]
     pub content: String,
     /// Extra information.
     #[serde(default)]
@@ -145,17 +147,141 @@ pub struct Chunk {
     pub done: bool,
 }
 
-/// A tool call a node makes (NodeTool's `tool_call_update`).
+fn text_content_type() -> String {
+    "text".to_owned()
+}
+
+impl schemars::JsonSchema for Chunk {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Chunk".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "object", "properties": {
+            "type": {"const": "chunk"},
+            "node_id": {"type": ["string", "null"]},
+            "content_type": {"type": "string"},
+            "content": {"type": "string"},
+            "content_metadata": {"type": "object"},
+            "done": {"type": "boolean"}}})
+    }
+}
+
+impl Default for Chunk {
+    fn default() -> Self {
+        Self {
+            node_id: None,
+            content_type: "text".to_owned(),
+            content: String::new(),
+            content_metadata: Map::new(),
+            done: false,
+        }
+    }
+}
+
+/// A chunk as a node value (NodeTool's `chunk` type): `{"type": "chunk", "content": …}`.
+impl crate::metadata::NodeValue for Chunk {
+    fn type_metadata() -> crate::metadata::TypeMetadata {
+        crate::metadata::TypeMetadata::new("chunk")
+    }
+    fn from_value(value: Value) -> Result<Self, crate::metadata::ValueError> {
+        let mut map = match value {
+            Value::Object(map) => map,
+            other => return Err(crate::metadata::ValueError::mismatch("chunk", &other)),
+        };
+        map.remove("type");
+        serde_json::from_value(Value::Object(map.clone())).map_err(|e| {
+            crate::metadata::ValueError {
+                expected: format!("chunk ({e})"),
+                got: crate::metadata::describe(&Value::Object(map)),
+            }
+        })
+    }
+    fn into_value(self) -> Value {
+        let mut value = serde_json::to_value(&self).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut value {
+            map.insert("type".into(), Value::String("chunk".into()));
+        }
+        value
+    }
+}
+
+/// A tool call a node or an agent makes (NodeTool's `tool_call_update`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolCallUpdate {
-    /// The node's id.
-    pub node_id: Arc<str>,
+    /// The node's id (none for an agent run outside a graph).
+    pub node_id: Option<Arc<str>>,
     /// The tool's name.
     pub name: String,
     /// Its arguments.
     pub args: Value,
     /// A line for the user, e.g. `Calling lib.math.Add`.
     pub message: Option<String>,
+}
+
+/// Where an agent's planning is (NodeTool's `planning_update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanningUpdate {
+    /// The node running the agent, if any.
+    pub node_id: Option<Arc<str>>,
+    /// The phase (`Planning`, `Plan Creation`).
+    pub phase: String,
+    /// `Starting`, `Success`, `Failed`, `Retrying`.
+    pub status: String,
+    /// Details: the plan's summary, or what was wrong with it.
+    pub content: Option<String>,
+}
+
+/// What happened to an agent's task (NodeTool's `task_update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskUpdate {
+    /// The node running the agent, if any.
+    pub node_id: Option<Arc<str>>,
+    /// The task as it stands.
+    pub task: crate::metadata::Task,
+    /// The subtask the event is about, if any.
+    pub subtask: Option<crate::metadata::SubTask>,
+    /// What happened.
+    pub event: TaskUpdateEvent,
+}
+
+/// The events of a [`TaskUpdate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskUpdateEvent {
+    /// The planner made the task.
+    TaskCreated,
+    /// A subtask started.
+    SubtaskStarted,
+    /// A subtask reached a limit and was asked to conclude.
+    EnteredConclusionStage,
+    /// A subtask finished with a valid result.
+    SubtaskCompleted,
+    /// A subtask failed.
+    SubtaskFailed,
+    /// The last subtask finished: the task's result is known.
+    TaskCompleted,
+}
+
+/// A subtask's result (NodeTool's `subtask_result`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubTaskResult {
+    /// The subtask.
+    pub subtask: crate::metadata::SubTask,
+    /// Its result.
+    pub result: Value,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// Whether this is the whole task's result.
+    pub is_task_result: bool,
+}
+
+/// What a tool returned (NodeTool's `tool_result_update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolResultUpdate {
+    /// The node that called it, if any.
+    pub node_id: Option<Arc<str>>,
+    /// The result.
+    pub result: Value,
 }
 
 /// Any message a run posts; serialises with NodeTool's `type` tag.
@@ -186,6 +312,14 @@ pub enum ProcessingMessage {
     Chunk(Chunk),
     /// See [`ToolCallUpdate`].
     ToolCallUpdate(ToolCallUpdate),
+    /// See [`ToolResultUpdate`].
+    ToolResultUpdate(ToolResultUpdate),
+    /// See [`PlanningUpdate`].
+    PlanningUpdate(PlanningUpdate),
+    /// See [`TaskUpdate`] (boxed: it carries the whole task).
+    TaskUpdate(Box<TaskUpdate>),
+    /// See [`SubTaskResult`] (boxed: it carries the subtask).
+    SubtaskResult(Box<SubTaskResult>),
 }
 
 /// NodeTool's name for the type of a value, as `output_update` reports it.
