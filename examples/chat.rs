@@ -9,64 +9,13 @@
 //!
 //! Run: `cargo run --example chat` (or `cargo run --example chat -- "your prompt"`).
 
-use anyhow::{bail, Context};
-use nodetool::config::Environment;
 use nodetool::prelude::*;
 use nodetool::workflows::messages::ProcessingMessage;
 use serde_json::{json, Map};
 use std::io::Write;
 
-/// The provider, model id, and why they were chosen.
-async fn choose() -> anyhow::Result<(String, String, String)> {
-    let env = Environment::load().context("reading the settings")?;
-    let set = |k: &str| env.get(k).is_some_and(|v| !v.trim().is_empty());
-    let model = |default: &str| env.get("NODETOOL_CHAT_MODEL").unwrap_or(default).to_owned();
-    for (key, provider, default) in [
-        ("OPENAI_API_KEY", "openai", "gpt-4o-mini"),
-        ("ANTHROPIC_API_KEY", "anthropic", "claude-3-5-haiku-latest"),
-        ("GEMINI_API_KEY", "gemini", "gemini-2.0-flash"),
-        ("OLLAMA_API_URL", "ollama", "llama3.2"),
-    ] {
-        if set(key) {
-            return Ok((provider.into(), model(default), format!("{key} is set")));
-        }
-    }
-    let url = match env.get("LLAMA_CPP_URL").filter(|u| !u.is_empty()) {
-        Some(url) => url.to_owned(),
-        None => local_server().await?,
-    };
-    std::env::set_var("LLAMA_CPP_URL", &url);
-    let reason = format!("no API key is configured; using the local llama.cpp server at {url}");
-    Ok(("llama_cpp".into(), model("tiny-llama"), reason))
-}
-
-/// A running local model server: the one on 127.0.0.1:8765, or a new one.
-async fn local_server() -> anyhow::Result<String> {
-    let url = "http://127.0.0.1:8765/v1";
-    if reqwest::get(format!("{url}/models"))
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        return Ok(url.to_owned());
-    }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/llm_peer/start_server.sh"
-    );
-    eprintln!("starting a local model server ({script}) …");
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("running start_server.sh")?;
-    if !out.status.success() {
-        bail!(
-            "no chat provider: set OPENAI_API_KEY (or ANTHROPIC_API_KEY, GEMINI_API_KEY, \
-             OLLAMA_API_URL), or install the local server with scripts/llm_peer/install.sh"
-        );
-    }
-    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
-}
+#[path = "support/provider.rs"]
+mod provider;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -74,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
     let prompt = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "Write one sentence about rivers.".to_owned());
-    let (provider, model, reason) = choose().await?;
+    let (provider, model, reason) = provider::choose().await?;
     eprintln!("provider {provider}, model {model} ({reason})");
 
     let graph = Graph::from_json_str(

@@ -598,3 +598,395 @@ async fn a_given_task_is_checked_and_run_without_planning() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_cli_runs_an_agent_and_prints_events_and_the_result() {
+    let (url, _state) = serve(|seen: Seen| async move {
+        if is_planner(&seen) {
+            return Reply::call(
+                CREATE_TASK,
+                json!({"title": "Compute", "subtasks": [{"id": "calc", "content": "Compute 6*7",
+                        "output_schema": {"type": "integer"}}]}),
+            );
+        }
+        match seen.tool_results().len() {
+            0 => Reply::call("calculator", json!({"expression": "6 * 7"})),
+            _ => Reply::finish(json!(42)),
+        }
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let workspace = home.path().join("ws");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_nodetool"));
+    command
+        .current_dir(home.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("ENV", "development")
+        .env("OPENAI_BASE_URL", &url)
+        .env("OPENAI_API_KEY", "sk-test")
+        .args([
+            "agent",
+            "What is 6 times 7?",
+            "--tools",
+            "calculator",
+            "--json",
+            "--workspace",
+        ])
+        .arg(&workspace);
+    let output = tokio::task::spawn_blocking(move || command.output());
+    let output = guard("nodetool agent", output).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    for kind in [
+        "planning_update",
+        "task_update",
+        "tool_call_update",
+        "subtask_result",
+    ] {
+        assert!(types.contains(&kind), "{kind}: {types:?}");
+    }
+    assert_eq!(
+        lines.last().unwrap(),
+        &json!({"type": "result", "result": 42})
+    );
+    assert!(workspace.join("agent/calc.json").exists());
+    assert!(stderr.contains("openai:gpt-4o-mini"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_agent_node_runs_in_a_graph_and_its_events_reach_the_websocket() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (url, _state) = serve(|seen: Seen| async move {
+        match seen.tool_results().len() {
+            0 => Reply::call("calculator", json!({"expression": "6 * 7"})),
+            _ => Reply::text("The answer is 42."),
+        }
+    })
+    .await;
+    nodetool_std_nodes::link();
+    let dir = tempfile::tempdir().unwrap();
+    let db = nodetool::models::Database::sqlite(&dir.path().join("db.sqlite3"))
+        .await
+        .unwrap();
+    let env = nodetool::config::Environment::builder()
+        .process_env([
+            ("OPENAI_BASE_URL", url.as_str()),
+            ("OPENAI_API_KEY", "sk-test"),
+        ])
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .unwrap();
+    let state = nodetool::api::AppState::new(db, nodetool::api::Auth::Local, None)
+        .with_environment(Arc::new(env));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(nodetool::api::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .unwrap();
+    let graph = json!({
+        "nodes": [
+            {"id": "agent", "type": "nodetool.agents.Agent", "data": {
+                "model": {"type": "language_model", "provider": "openai", "id": "scripted"},
+                "prompt": "What is 6 times 7?",
+                "tools": [{"type": "tool_name", "name": "calculator"}]}},
+            {"id": "out", "type": "nodetool.output.Output", "data": {"name": "answer"}}
+        ],
+        "edges": [{"source": "agent", "sourceHandle": "text", "target": "out", "targetHandle": "value"}]
+    });
+    ws.send(Message::Text(
+        json!({"command": "run_job", "data": {"graph": graph}})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let mut messages = Vec::new();
+    loop {
+        let next = guard("a WebSocket message", ws.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let Message::Text(text) = next else { continue };
+        let value: Value = serde_json::from_str(text.as_str()).unwrap();
+        let done = value["type"] == "job_update"
+            && matches!(
+                value["status"].as_str(),
+                Some("completed" | "failed" | "cancelled")
+            );
+        messages.push(value);
+        if done {
+            break;
+        }
+    }
+    let last = messages.last().unwrap();
+    assert_eq!(last["status"], "completed", "{messages:#?}");
+    assert_eq!(last["result"]["answer"], json!(["The answer is 42."]));
+    let of = |kind: &str| {
+        messages
+            .iter()
+            .filter(|m| m["type"] == kind)
+            .collect::<Vec<_>>()
+    };
+    let calls = of("tool_call_update");
+    assert_eq!(calls.len(), 1, "{messages:#?}");
+    assert_eq!(calls[0]["name"], "calculator");
+    assert_eq!(calls[0]["node_id"], "agent");
+    assert!(of("task_update")
+        .iter()
+        .any(|m| m["event"] == "subtask_completed"));
+    assert!(!of("chunk").is_empty());
+    assert!(of("subtask_result")
+        .iter()
+        .any(|m| m["is_task_result"] == true));
+    let _ = stop.send(());
+    guard("the server's shutdown", server)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// A local stand-in for SerpAPI and Brave Search: checks each request's query and key the way
+/// the services read them and answers in their formats.
+async fn search_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::extract::{Query, State};
+    use axum::http::HeaderMap;
+    use axum::routing::get;
+    use std::collections::HashMap;
+    type Seen = Arc<std::sync::Mutex<Vec<String>>>;
+    async fn serpapi(
+        State(seen): State<Seen>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        seen.lock().unwrap().push(format!("serpapi {q:?}"));
+        if q.get("api_key").map(String::as_str) != Some("serp-key") {
+            return (
+                axum::http::StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"error": "Invalid API key. Your API key should be here: https://serpapi.com/manage-api-key"})),
+            )
+                .into_response();
+        }
+        axum::Json(json!({
+            "search_metadata": {"id": "6751", "status": "Success", "total_time_taken": 0.91},
+            "search_parameters": {"engine": q["engine"], "q": q["q"], "gl": "us", "hl": "en"},
+            "organic_results": [
+                {"position": 1, "title": "Rust Programming Language", "link": "https://www.rust-lang.org/",
+                 "displayed_link": "https://www.rust-lang.org", "snippet": "A language empowering everyone.",
+                 "thumbnail": "data:image/png;base64,AAAA"},
+                {"position": 2, "title": "Rust (programming language) - Wikipedia",
+                 "link": "https://en.wikipedia.org/wiki/Rust_(programming_language)",
+                 "snippet": "Rust is a general-purpose programming language.", "date": "Nov 30, 2026"}
+            ]
+        }))
+        .into_response()
+    }
+    async fn brave(
+        State(seen): State<Seen>,
+        headers: HeaderMap,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let token = headers
+            .get("x-subscription-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        seen.lock()
+            .unwrap()
+            .push(format!("brave {q:?} token={token}"));
+        if token != "brave-key" {
+            return (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(
+                    json!({"type": "ErrorResponse", "error": {"code": "SUBSCRIPTION_TOKEN_INVALID",
+                    "detail": "The provided subscription token is invalid.", "status": 422}}),
+                ),
+            )
+                .into_response();
+        }
+        axum::Json(json!({
+            "type": "search",
+            "query": {"original": q["q"]},
+            "web": {"type": "search", "results": [
+                {"title": "Tokio", "url": "https://tokio.rs/", "description": "An asynchronous runtime for Rust.",
+                 "is_source_local": false, "profile": {"name": "Tokio"}}
+            ]}
+        }))
+        .into_response()
+    }
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route("/search.json", get(serpapi))
+        .route("/res/v1/web/search", get(brave))
+        .with_state(Arc::clone(&seen));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+fn env_ctx(vars: &[(&str, &str)]) -> ProcessingContext {
+    let env = nodetool::config::Environment::builder()
+        .process_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .unwrap();
+    ProcessingContext::builder()
+        .environment(Arc::new(env))
+        .build()
+}
+
+#[tokio::test]
+async fn web_search_tools_speak_serpapi_and_brave() {
+    let (base, seen) = search_server().await;
+    let ctx = env_ctx(&[
+        ("SERPAPI_API_KEY", "serp-key"),
+        ("SERPAPI_BASE_URL", &base),
+        ("BRAVE_API_KEY", "brave-key"),
+        ("BRAVE_SEARCH_BASE_URL", &base),
+    ]);
+    let google = nodetool_std_nodes::tools::resolve("google_search").unwrap();
+    let out = google
+        .call(&ctx, json!({"keyword": "rust language", "num_results": 5}))
+        .await
+        .unwrap();
+    assert_eq!(out["results"][0]["title"], "Rust Programming Language");
+    assert_eq!(out["results"][1]["date"], "Nov 30, 2026");
+    assert!(
+        !out.to_string().contains("base64"),
+        "images are left out: {out}"
+    );
+    let brave = nodetool_std_nodes::tools::resolve("brave_search").unwrap();
+    let out = brave.call(&ctx, json!({"query": "tokio"})).await.unwrap();
+    assert_eq!(
+        out["results"],
+        json!([{"title": "Tokio", "url": "https://tokio.rs/",
+        "description": "An asynchronous runtime for Rust."}])
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen[0].contains("\"engine\": \"google_light\"")
+            && seen[0].contains("\"q\": \"rust language\"")
+            && seen[0].contains("\"num\": \"5\""),
+        "{seen:?}"
+    );
+    assert!(
+        seen[1].contains("\"count\": \"10\"") && seen[1].ends_with("token=brave-key"),
+        "{seen:?}"
+    );
+
+    // Wrong keys: the services' own errors, named.
+    let bad = env_ctx(&[
+        ("SERPAPI_API_KEY", "wrong"),
+        ("SERPAPI_BASE_URL", &base),
+        ("BRAVE_API_KEY", "wrong"),
+        ("BRAVE_SEARCH_BASE_URL", &base),
+    ]);
+    let err = google
+        .call(&bad, json!({"keyword": "x"}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("SerpAPI: HTTP 401 Unauthorized: Invalid API key"),
+        "{err}"
+    );
+    let err = brave.call(&bad, json!({"query": "x"})).await.unwrap_err();
+    assert!(
+        err.to_string().contains("subscription token is invalid"),
+        "{err}"
+    );
+    // No key: the setting to set.
+    let err = google
+        .call(&env_ctx(&[]), json!({"keyword": "x"}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("SERPAPI_API_KEY"), "{err}");
+}
+
+#[tokio::test]
+async fn nodes_and_workflows_are_tools() {
+    nodetool_std_nodes::link();
+    let ctx = ProcessingContext::default();
+    let add = nodetool::agents::NodeTool::new("lib.math.Add").unwrap();
+    assert_eq!(add.name(), "lib_math_Add");
+    assert_eq!(
+        add.parameters()["properties"]["a"]["type"],
+        "number",
+        "{}",
+        add.parameters()
+    );
+    assert_eq!(
+        add.call(&ctx, json!({"a": 2, "b": 40})).await,
+        Ok(json!(42))
+    );
+    let err = add.call(&ctx, json!({"a": "two"})).await.unwrap_err();
+    assert!(matches!(err, ToolError::InvalidArguments { .. }), "{err}");
+
+    let graph: nodetool::workflows::Graph = serde_json::from_value(json!({
+        "nodes": [
+            {"id": "x", "type": "nodetool.input.IntegerInput", "data": {"name": "x", "description": "A number"}},
+            {"id": "add", "type": "lib.math.Add", "data": {"b": 10}},
+            {"id": "y", "type": "nodetool.output.Output", "data": {"name": "y"}}
+        ],
+        "edges": [
+            {"source": "x", "sourceHandle": "output", "target": "add", "targetHandle": "a"},
+            {"source": "add", "sourceHandle": "output", "target": "y", "targetHandle": "value"}
+        ]
+    }))
+    .unwrap();
+    let tool = nodetool::agents::WorkflowTool::new("add_ten", "Adds ten.", &graph).unwrap();
+    let params = tool.parameters();
+    assert_eq!(params["properties"]["x"]["type"], "integer");
+    assert_eq!(params["properties"]["x"]["description"], "A number");
+    assert_eq!(
+        tool.call(&ctx, json!({"x": 32})).await,
+        Ok(json!({"y": 42}))
+    );
+
+    // run_workflow reads the same graph from the workspace.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("add.json"), graph_json(&graph)).unwrap();
+    let ctx = ProcessingContext::builder()
+        .workspace(Workspace::new(dir.path()).unwrap())
+        .build();
+    let run = nodetool_std_nodes::tools::resolve("run_workflow").unwrap();
+    assert_eq!(
+        run.call(&ctx, json!({"path": "add.json", "params": {"x": 1}}))
+            .await,
+        Ok(json!({"y": 11}))
+    );
+    let err = run
+        .call(&ctx, json!({"path": "add.json", "params": {"nope": 1}}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown parameter `nope`"),
+        "{err}"
+    );
+}
+
+fn graph_json(graph: &nodetool::workflows::Graph) -> String {
+    serde_json::to_string(graph).unwrap()
+}

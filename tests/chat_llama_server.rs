@@ -132,3 +132,55 @@ async fn the_llm_node_streams_from_a_real_server() {
     let tokens = tokens.as_array().unwrap();
     assert!(!tokens.is_empty() && tokens.len() <= 8, "{tokens:?}");
 }
+
+#[tokio::test]
+async fn a_single_subtask_agent_runs_end_to_end_on_a_real_server() {
+    use nodetool::agents::{Agent, AgentLimits};
+    use nodetool::workflows::messages::{ProcessingMessage, TaskUpdateEvent};
+    let Some(base) = server() else { return };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(10_000);
+    let ctx = ProcessingContext::builder().messages(tx).build();
+    let result = Agent::new(
+        "Say hello in three words.",
+        std::sync::Arc::new(provider(&base)),
+        "tiny-llama",
+    )
+    .without_planning()
+    .limits(AgentLimits {
+        max_reply_tokens: Some(12),
+        max_iterations: 3,
+        ..AgentLimits::default()
+    })
+    .run(&ctx)
+    .await;
+    drop(ctx);
+    let mut events = Vec::new();
+    while let Some(m) = rx.recv().await {
+        events.push(m);
+    }
+    // The tiny model's words are random: assert the structure, not the wording. Its reply is
+    // text (it calls no tools), which finishes an unstructured subtask.
+    let text = result.expect("the agent finishes");
+    assert!(text.as_str().is_some_and(|t| !t.is_empty()), "{text}");
+    let updates: Vec<TaskUpdateEvent> = events
+        .iter()
+        .filter_map(|m| match m {
+            ProcessingMessage::TaskUpdate(u) => Some(u.event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            TaskUpdateEvent::TaskCreated,
+            TaskUpdateEvent::SubtaskStarted,
+            TaskUpdateEvent::SubtaskCompleted,
+            TaskUpdateEvent::TaskCompleted
+        ]
+    );
+    assert!(events
+        .iter()
+        .any(|m| matches!(m, ProcessingMessage::Chunk(_))));
+    assert!(events.iter().any(|m| matches!(m,
+        ProcessingMessage::SubtaskResult(r) if r.is_task_result && r.result == text)));
+}

@@ -8,6 +8,7 @@
 //! `nodetool serve [--port P] [--host H]`.
 //! Errors go to stderr with a non-zero exit code.
 
+mod agent_command;
 mod graph_commands;
 
 use anyhow::Context;
@@ -73,6 +74,33 @@ enum Command {
     /// The node types this build knows.
     #[command(subcommand)]
     Nodes(NodesCommand),
+    /// Reach an objective with an agent: a model plans subtasks and carries them out with the
+    /// tools; events go to stderr (NDJSON on stdout with --json), the result to stdout.
+    Agent {
+        /// What to achieve.
+        objective: String,
+        /// The chat provider: openai, anthropic, gemini, ollama, llama_cpp, vllm, lmstudio
+        /// (default: the first configured).
+        #[arg(long)]
+        provider: Option<String>,
+        /// The model id (default: NODETOOL_CHAT_MODEL, else the provider's small model).
+        #[arg(long)]
+        model: Option<String>,
+        /// Tools, comma-separated: read_file, write_file, list_directory, calculator,
+        /// http_get, run_workflow, google_search, brave_search, or nodes exposed as tools.
+        #[arg(long, value_delimiter = ',')]
+        tools: Vec<String>,
+        /// The folder the file tools work in and results are kept in (default: a new
+        /// folder in the temporary directory).
+        #[arg(long)]
+        workspace: Option<std::path::PathBuf>,
+        /// No planning: the objective is one subtask.
+        #[arg(long)]
+        no_plan: bool,
+        /// Events as NDJSON on stdout, then a `result` line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the HTTP/WebSocket API (NodeTool's routes) until Ctrl-C or SIGTERM; running jobs
     /// are then cancelled and recorded as such.
     Serve {
@@ -236,6 +264,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Nodes(NodesCommand::Show { node_type, json }) => {
             graph_commands::nodes_show(&node_type, json)
         }
+        Command::Agent {
+            objective,
+            provider,
+            model,
+            tools,
+            workspace,
+            no_plan,
+            json,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?
+            .block_on(agent_command::agent(agent_command::AgentArgs {
+                objective,
+                provider,
+                model,
+                tools,
+                workspace,
+                no_plan,
+                json,
+            })),
         Command::Serve { port, host } => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -67,7 +67,10 @@ pub(crate) fn parse_tool(
         diags.error(item.sig.fn_token.span(), "a `#[tool]` fn must be `async`");
     }
     if !item.sig.generics.params.is_empty() {
-        diags.error(item.sig.generics.span(), "a `#[tool]` fn cannot be generic");
+        diags.push(syn::Error::new_spanned(
+            &item.sig.generics,
+            "a `#[tool]` fn cannot be generic",
+        ));
     }
     let description = doc_text(&item.attrs).unwrap_or_else(|| {
         diags.error(
@@ -84,7 +87,7 @@ pub(crate) fn parse_tool(
                 diags.error(r.span(), "a `#[tool]` fn is a free function: remove `self`")
             }
             syn::FnArg::Typed(pt) => {
-                if i == 0 && matches!(&*pt.ty, Type::Reference(_)) {
+                if i == 0 && is_context(&pt.ty) {
                     takes_ctx = true;
                     continue;
                 }
@@ -96,10 +99,10 @@ pub(crate) fn parse_tool(
                     continue;
                 };
                 if matches!(&*pt.ty, Type::Reference(_)) {
-                    diags.error(
-                        pt.ty.span(),
+                    diags.push(syn::Error::new_spanned(
+                        &pt.ty,
                         "tool parameters are owned values read from JSON (only the first parameter may be `&ProcessingContext`)",
-                    );
+                    ));
                 }
                 params.push(ToolParam {
                     ident: pat.ident.clone(),
@@ -130,6 +133,11 @@ pub(crate) fn parse_tool(
 
 fn last_segment_is(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// `&ProcessingContext` (by the last segment of the referenced type's path).
+fn is_context(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(r) if last_segment_is(&r.elem, "ProcessingContext"))
 }
 
 fn is_option(ty: &Type) -> bool {

@@ -8,7 +8,7 @@
 
 use crate::llms::{message_from_json, provider_for};
 use nodetool::agents::{Agent as CoreAgent, AgentLimits};
-use nodetool::metadata::{AudioRef, ImageRef, LanguageModel, ToolName};
+use nodetool::metadata::{AudioRef, ImageRef, LanguageModel, Message, NodeValue, ToolName};
 use nodetool::prelude::*;
 use nodetool::workflows::messages::{Chunk, ProcessingMessage};
 use serde_json::Value;
@@ -28,12 +28,12 @@ pub struct AgentOutputs {
     pub audio: AudioRef,
 }
 
+// The model may call the selected tools (workspace files, calculator, web pages and search,
+// workflows, nodes exposed as tools) as often as the agent limits allow
+// (`NODETOOL_AGENT_MAX_TOOL_CALLS` and friends) before it answers.
+
 /// Generate natural language responses using LLM providers and streams output.
 /// llm, text-generation, chatbot, question-answering, streaming
-///
-/// The model may call the selected tools (workspace files, calculator, web pages and search,
-/// workflows, nodes exposed as tools) as often as the agent limits allow
-/// (`NODETOOL_AGENT_MAX_TOOL_CALLS` and friends) before it answers.
 #[node(namespace = "nodetool.agents", title = "Agent", streaming_output)]
 pub struct Agent {
     /// Model to use for execution
@@ -56,7 +56,7 @@ pub struct Agent {
     pub audio: AudioRef,
     /// The messages for the LLM
     #[input(default, title = "Messages")]
-    pub history: Vec<Value>,
+    pub history: Vec<Message>,
     /// Optional thread ID for persistent conversation history. If provided, messages will be loaded from and saved to this thread.
     #[input(default = Some(String::new()), title = "Thread ID")]
     pub thread_id: Option<String>,
@@ -124,7 +124,7 @@ impl Agent {
         }
         let mut text = String::from("The conversation so far:\n");
         for m in &self.history {
-            let message = message_from_json(m)?;
+            let message = message_from_json(&m.clone().into_value())?;
             let _ = writeln!(text, "{:?}: {}", message.role, message.text());
         }
         let _ = write!(text, "\nNow: {}", self.prompt);

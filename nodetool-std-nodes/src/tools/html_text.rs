@@ -58,7 +58,7 @@ pub fn html_to_text(html: &str) -> (Option<String>, String) {
             | "aside" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "table" | "tr"
             | "pre" | "blockquote" | "form" | "hr" | "dl" | "dt" | "dd" | "figure"
             | "figcaption" => out.push('\n'),
-            "td" | "th" => out.push_str(" | "),
+            "td" | "th" if !closing => out.push_str(" | "),
             _ => {}
         }
     }

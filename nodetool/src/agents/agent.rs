@@ -26,19 +26,17 @@ use tokio::sync::mpsc;
 /// use nodetool::agents::Agent;
 /// use nodetool::chat::OpenAiProvider;
 /// use nodetool::workflows::ProcessingContext;
+/// use serde_json::json;
 /// use std::sync::Arc;
-///
-/// #[derive(serde::Deserialize, schemars::JsonSchema)]
-/// struct Answer { total: f64 }
 ///
 /// # async fn demo() -> Result<(), nodetool::agents::AgentError> {
 /// let provider = Arc::new(OpenAiProvider::new(None).with_base_url("http://127.0.0.1:8080/v1"));
-/// let answer: Answer = Agent::new("Add the prices in prices.txt", provider, "local")
-///     .tools(nodetool::agents::ToolSet::new())
-///     .output_type::<Answer>()
+/// // `output_type::<T>()` types the result with T's JSON Schema (schemars) instead.
+/// let answer = Agent::new("Add the prices in prices.txt", provider, "local")
+///     .output_schema(json!({"type": "object", "properties": {"total": {"type": "number"}}}))
 ///     .run(&ProcessingContext::default())
 ///     .await?;
-/// println!("{}", answer.total);
+/// println!("{}", answer["total"]);
 /// # Ok(()) }
 /// ```
 pub struct Agent<T = Value> {

@@ -135,9 +135,10 @@ impl SubTaskRunner<'_> {
                 }
             }
             let concluding = progress.concluding.is_some();
-            let request = ChatRequest {
+            // The history moves into the request and back: no copy of it per turn.
+            let mut request = ChatRequest {
                 model: self.model.to_owned(),
-                messages: history.clone(),
+                messages: std::mem::take(&mut history),
                 tools: if concluding {
                     vec![finish.clone()]
                 } else {
@@ -147,7 +148,9 @@ impl SubTaskRunner<'_> {
                 force_tool: (concluding && schema.is_some()).then(|| FINISH_SUBTASK.to_owned()),
                 ..ChatRequest::default()
             };
-            let reply = self.ask(&request).await?;
+            let reply = self.ask(&request).await;
+            history = std::mem::take(&mut request.messages);
+            let reply = reply?;
             progress.turns += 1;
             progress.tokens += reply.tokens;
             history.push(Message {

@@ -316,7 +316,7 @@ impl Transport {
         let response = self.send(build, cancel).await?;
         Ok(ChunkStream {
             provider: self.provider,
-            response,
+            response: Some(response),
             decoder: FrameDecoder::new(framing),
             parser,
             pending: VecDeque::new(),
@@ -458,7 +458,8 @@ async fn read_all(
 /// Dropping it closes the connection (the provider stops generating).
 pub struct ChunkStream {
     provider: &'static str,
-    response: reqwest::Response,
+    /// `None` for a reply made in-process ([`ChunkStream::from_chunks`]).
+    response: Option<reqwest::Response>,
     decoder: FrameDecoder,
     parser: Box<dyn StreamParser>,
     pending: VecDeque<Chunk>,
@@ -476,7 +477,42 @@ impl fmt::Debug for ChunkStream {
     }
 }
 
+/// Frames never arrive for an in-process reply.
+struct NoFrames;
+
+impl StreamParser for NoFrames {
+    fn frame(&mut self, _frame: &SseEvent) -> Result<Vec<Chunk>, ChatError> {
+        Ok(Vec::new())
+    }
+    fn finish(&mut self) -> Result<Vec<Chunk>, ChatError> {
+        Ok(Vec::new())
+    }
+}
+
 impl ChunkStream {
+    /// A reply made in-process, as `chunks`: what a [`ChatProvider`] that needs no network
+    /// (a cache, a local engine, a test double) returns.
+    ///
+    /// ```
+    /// use nodetool::chat::{Chunk, ChunkStream};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let stream = ChunkStream::from_chunks("memory", [Chunk::Text("hi".into())]);
+    /// assert_eq!(stream.collect().await.unwrap().text, "hi");
+    /// # });
+    /// ```
+    pub fn from_chunks(provider: &'static str, chunks: impl IntoIterator<Item = Chunk>) -> Self {
+        ChunkStream {
+            provider,
+            response: None,
+            decoder: FrameDecoder::new(super::Framing::Sse),
+            parser: Box::new(NoFrames),
+            pending: chunks.into_iter().collect(),
+            cancel: CancellationToken::new(),
+            finished: true,
+            failure: None,
+        }
+    }
+
     /// The next chunk; `None` when the reply is complete. A stream that breaks off or does
     /// not follow the wire format ends with an error, after the chunks that came before it.
     pub async fn next(&mut self) -> Option<Result<Chunk, ChatError>> {
@@ -488,8 +524,12 @@ impl ChunkStream {
                 return self.failure.take().map(Err);
             }
             let provider = self.provider;
+            let Some(response) = self.response.as_mut() else {
+                self.finished = true;
+                continue;
+            };
             let read = tokio::select! {
-                read = self.response.chunk() => read.map_err(|e| ChatError::Network {
+                read = response.chunk() => read.map_err(|e| ChatError::Network {
                     provider,
                     message: without_url(&e),
                 }),

@@ -156,6 +156,15 @@ impl TypeMetadata {
                 Some(values) => json!({"enum": values}),
                 None => json!({"type": "string"}),
             },
+            // NodeTool's number inputs are `int | float`: one JSON number.
+            "union"
+                if self
+                    .type_args
+                    .iter()
+                    .all(|t| matches!(t.name.as_str(), "int" | "float")) =>
+            {
+                json!({"type": "number"})
+            }
             "union" => {
                 json!({"anyOf": self.type_args.iter().map(Self::json_schema).collect::<Vec<_>>()})
             }

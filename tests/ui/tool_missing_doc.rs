@@ -1,0 +1,8 @@
+use nodetool::tool;
+
+#[tool]
+async fn add(a: f64, b: f64) -> f64 {
+    a + b
+}
+
+fn main() {}
