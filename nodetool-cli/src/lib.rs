@@ -250,11 +250,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
         Command::Secrets { user, command } => runtime()?.block_on(secrets(&user, command)),
-        Command::Run { file, params, json } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?
-            .block_on(graph_commands::run(&file, &params, json)),
+        Command::Run { file, params, json } => {
+            multi_thread_runtime()?.block_on(graph_commands::run(&file, &params, json))
+        }
         Command::Validate { file } => graph_commands::validate(&file),
         Command::Export { file, json, .. } => graph_commands::export(&file, json),
         Command::Nodes(NodesCommand::List { namespace, json }) => {
@@ -272,24 +270,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workspace,
             no_plan,
             json,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?
-            .block_on(agent_command::agent(agent_command::AgentArgs {
-                objective,
-                provider,
-                model,
-                tools,
-                workspace,
-                no_plan,
-                json,
-            })),
-        Command::Serve { port, host } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?
-            .block_on(serve(std::net::SocketAddr::new(host, port))),
+        } => multi_thread_runtime()?.block_on(agent_command::agent(agent_command::AgentArgs {
+            objective,
+            provider,
+            model,
+            tools,
+            workspace,
+            no_plan,
+            json,
+        })),
+        Command::Serve { port, host } => {
+            multi_thread_runtime()?.block_on(serve(std::net::SocketAddr::new(host, port)))
+        }
     }
 }
 
@@ -337,6 +329,13 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + S
             _ = term => {}
         }
     })
+}
+
+fn multi_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -58,17 +58,10 @@ pub struct Args {
 impl Args {
     /// The arguments of a call of `tool` (an object, or nothing).
     pub fn new(tool: &'static str, args: Value) -> Result<Self, ToolError> {
-        match args {
-            Value::Object(map) => Ok(Self { tool, map }),
-            Value::Null => Ok(Self {
-                tool,
-                map: Map::new(),
-            }),
-            other => Err(ToolError::InvalidArguments {
-                tool: tool.to_owned(),
-                message: format!("expected an object of arguments, got `{other}`"),
-            }),
-        }
+        Ok(Self {
+            tool,
+            map: super::tool::args_object(tool, args)?,
+        })
     }
 
     /// Argument `name` as a `T` (a missing one is `null`: fine for an `Option`).

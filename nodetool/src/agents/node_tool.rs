@@ -1,7 +1,7 @@
 //! Nodes and workflows as tools: [`NodeTool`] runs one registered node type with the call's
 //! arguments as its properties; [`WorkflowTool`] runs a graph with them as its parameters.
 
-use super::tool::{Tool, ToolError};
+use super::tool::{args_object, Tool, ToolError};
 use crate::workflows::{
     BoxFuture, Graph, GraphEdge, GraphNode, NodeRegistry, NodeRole, ProcessingContext, RunError,
     RunResult, WorkflowRunner,
@@ -98,16 +98,7 @@ impl NodeTool {
 
     /// A graph of the node with `args` as its data and an output node per output.
     fn graph(&self, args: Value) -> Result<Graph, ToolError> {
-        let data = match args {
-            Value::Object(map) => map,
-            Value::Null => Map::new(),
-            other => {
-                return Err(ToolError::InvalidArguments {
-                    tool: self.name.clone(),
-                    message: format!("expected an object of properties, got `{other}`"),
-                })
-            }
-        };
+        let data = args_object(&self.name, args)?;
         let mut graph = Graph::default();
         graph
             .nodes
@@ -268,16 +259,7 @@ impl Tool for WorkflowTool {
         args: Value,
     ) -> BoxFuture<'a, Result<Value, ToolError>> {
         Box::pin(async move {
-            let params = match args {
-                Value::Object(map) => map,
-                Value::Null => Map::new(),
-                other => {
-                    return Err(ToolError::InvalidArguments {
-                        tool: self.name.clone(),
-                        message: format!("expected an object of parameters, got `{other}`"),
-                    })
-                }
-            };
+            let params = args_object(&self.name, args)?;
             Ok(run_nested(ctx, &self.runner, params, &self.name)
                 .await?
                 .to_json())

@@ -203,3 +203,18 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(tool: &str, args: Value) -> Re
         message: e.to_string(),
     })
 }
+
+/// The arguments of a call of `tool` as an object (`null`: none).
+pub(crate) fn args_object(
+    tool: &str,
+    args: Value,
+) -> Result<serde_json::Map<String, Value>, ToolError> {
+    match args {
+        Value::Object(map) => Ok(map),
+        Value::Null => Ok(serde_json::Map::new()),
+        other => Err(ToolError::InvalidArguments {
+            tool: tool.to_owned(),
+            message: format!("expected an object of arguments, got `{other}`"),
+        }),
+    }
+}
