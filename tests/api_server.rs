@@ -982,7 +982,7 @@ async fn shutting_down_cancels_running_jobs_and_records_them() {
         .post("/api/jobs/run", &alice, json!({"graph": hang_graph()}))
         .await;
     let id = job["id"].as_str().unwrap().to_owned();
-    assert!(server.state.jobs().is_running(&id));
+    assert!(server.state.jobs().is_running_here(&id));
     server.stop().await;
     let job = Job::find(&db, &alice, &id).await.unwrap().unwrap();
     assert_eq!(job.status, "cancelled");

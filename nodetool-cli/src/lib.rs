@@ -10,6 +10,7 @@
 
 mod agent_command;
 mod graph_commands;
+mod worker_command;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -110,6 +111,23 @@ enum Command {
         /// The address to bind (only this machine by default).
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
+        /// With NATS_URL set, also run a worker in this process (jobs are queued either way).
+        #[arg(long)]
+        worker: bool,
+    },
+    /// Run jobs from the NATS queue (NATS_URL) with the same runner, assets, cache and
+    /// secrets as the server, until SIGTERM or Ctrl-C (running jobs then get the grace period
+    /// to finish; the rest go back to the queue).
+    Worker {
+        /// How many jobs at once (default: the number of CPUs).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// The name in job records (default: host name and process id).
+        #[arg(long)]
+        name: Option<String>,
+        /// Seconds running jobs get to finish at shutdown before they are handed back.
+        #[arg(long, default_value_t = 30)]
+        grace: u64,
     },
 }
 
@@ -279,16 +297,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_plan,
             json,
         })),
-        Command::Serve { port, host } => {
-            multi_thread_runtime()?.block_on(serve(std::net::SocketAddr::new(host, port)))
+        Command::Serve { port, host, worker } => {
+            multi_thread_runtime()?.block_on(serve(std::net::SocketAddr::new(host, port), worker))
         }
+        Command::Worker {
+            concurrency,
+            name,
+            grace,
+        } => multi_thread_runtime()?.block_on(worker_command::worker(worker_command::WorkerArgs {
+            concurrency,
+            name,
+            grace,
+        })),
     }
 }
 
-async fn serve(addr: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+async fn serve(addr: std::net::SocketAddr, with_worker: bool) -> anyhow::Result<ExitCode> {
     nodetool_std_nodes::link();
     let env = Environment::load().context("loading the configuration")?;
     let state = nodetool::api::AppState::from_env(&env).await?;
+    let worker_stop = nodetool::workflows::CancellationToken::new();
+    let mut worker_done = None;
+    if with_worker {
+        let worker = worker_command::connect(&env, None, None).await?;
+        eprintln!("nodetool: worker {} in this process", worker.name());
+        let stop = worker_stop.clone();
+        worker_done = Some(tokio::spawn(async move {
+            worker.run(stop, std::time::Duration::from_secs(30)).await
+        }));
+    }
     if !addr.ip().is_loopback() && !state.auth().requires_token() {
         eprintln!(
             "nodetool: warning: serving {addr} without authentication: anyone who can reach it \
@@ -303,12 +340,17 @@ async fn serve(addr: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     let shutdown = shutdown_signal()?;
     eprintln!("nodetool: serving on http://{local} (WebSocket: ws://{local}/ws)");
     nodetool::api::serve(listener, state, shutdown).await?;
+    worker_stop.cancel();
+    if let Some(done) = worker_done {
+        done.await.context("the worker stopped abnormally")??;
+    }
     eprintln!("nodetool: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
 /// Ctrl-C, or SIGTERM on Unix; the handlers are installed when this returns.
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+pub(crate) fn shutdown_signal(
+) -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("listening for SIGTERM")?;

@@ -157,5 +157,7 @@ pub mod prelude {
 pub mod __private;
 #[cfg(feature = "server")]
 pub mod api;
+#[cfg(feature = "server")]
+pub mod jobs;
 #[cfg(feature = "storage")]
 pub mod storage;

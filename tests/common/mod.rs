@@ -158,6 +158,13 @@ pub async fn panic_on_three(#[input(default = 0)] value: i64) -> i64 {
     value
 }
 
+/// Waits `ms` milliseconds, then returns `value`.
+#[node(namespace = "test")]
+pub async fn sleep(#[input(default = 0)] ms: i64, #[input(default = 0)] value: i64) -> i64 {
+    tokio::time::sleep(Duration::from_millis(ms.max(0) as u64)).await;
+    value
+}
+
 /// Never finishes (until cancelled).
 #[node(namespace = "test")]
 pub async fn hang(#[input(default = 0)] value: i64) -> i64 {

@@ -40,10 +40,11 @@ mod ws;
 
 pub use auth::{Auth, AuthConfigError, User, LOCAL_USER};
 pub use error::{ApiError, JsonBody, QueryParams};
-pub use jobs::{JobManager, RunJobRequest, StartedJob};
+pub use jobs::RunJobRequest;
 pub use openapi::openapi_document;
 
 use crate::config::Environment;
+use crate::jobs::{JobEnvironment, JobQueue, LocalQueue, StartedJob};
 use crate::models::{Database, DbError};
 use crate::security::{MasterKeyManager, SecretCrypto};
 use crate::storage::{AssetStore, Storage};
@@ -65,16 +66,15 @@ pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// The largest asset upload accepted (4 GiB): uploads stream to storage, never held whole.
 pub const MAX_ASSET_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
-/// A job manager whose jobs use `assets`, a fresh shared result cache and `environment`.
-fn jobs_with(assets: &Arc<AssetStore>, environment: Option<&Arc<Environment>>) -> Arc<JobManager> {
-    let jobs = JobManager::new(
-        Some(Arc::clone(assets)),
-        Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
-    );
-    Arc::new(match environment {
-        Some(environment) => jobs.with_environment(Arc::clone(environment)),
-        None => jobs,
-    })
+/// The local queue over `db` and `env`.
+fn local_queue(
+    db: &Database,
+    env: &JobEnvironment,
+    (heartbeat, requeue): (Duration, bool),
+) -> LocalQueue {
+    LocalQueue::new(db.clone(), env.clone())
+        .heartbeat_every(heartbeat)
+        .requeue_stale(requeue)
 }
 
 /// The size of the node result cache jobs share (64 MiB).
@@ -95,6 +95,12 @@ pub enum ServerError {
     /// Binding or serving failed.
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
+    /// A setting has a wrong value.
+    #[error("settings: {0}")]
+    Config(String),
+    /// The job queue (NATS) could not be reached or set up.
+    #[error("the job queue: {0}")]
+    Queue(String),
 }
 
 /// What every request handler shares: the database, auth, the secrets' crypto and the jobs.
@@ -106,11 +112,17 @@ struct Inner {
     db: Database,
     auth: Auth,
     crypto: Option<Arc<SecretCrypto>>,
-    jobs: Arc<JobManager>,
+    /// What jobs run with (assets, cache, settings).
+    job_env: JobEnvironment,
+    /// Jobs in this process (unless `queue` replaces it).
+    local: Arc<LocalQueue>,
+    /// Settings of the local queue: heartbeat and whether stale jobs are re-run.
+    local_settings: (Duration, bool),
+    /// Another queue (NATS), when configured.
+    queue: Option<Arc<dyn JobQueue>>,
     assets: Arc<AssetStore>,
     sessions: TaskTracker,
     body_limit: usize,
-    environment: Option<Arc<Environment>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -128,34 +140,58 @@ impl AppState {
     /// cache; [`AppState::with_assets`] sets real storage.
     pub fn new(db: Database, auth: Auth, crypto: Option<SecretCrypto>) -> Self {
         let assets = Arc::new(AssetStore::new(db.clone(), Storage::memory()));
+        let job_env = JobEnvironment {
+            assets: Some(Arc::clone(&assets)),
+            cache: Some(Arc::new(NodeCache::new(DEFAULT_CACHE_BYTES))),
+            environment: None,
+        };
+        let local_settings = (crate::jobs::local_heartbeat_default(), false);
         Self(Arc::new(Inner {
-            jobs: jobs_with(&assets, None),
+            local: Arc::new(local_queue(&db, &job_env, local_settings)),
+            local_settings,
+            job_env,
+            queue: None,
             assets,
             db,
             auth,
             crypto: crypto.map(Arc::new),
             sessions: TaskTracker::new(),
             body_limit: DEFAULT_BODY_LIMIT,
-            environment: None,
         }))
+    }
+
+    /// The same state with `change` made to its parts, the local queue rebuilt over them.
+    fn changed(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = (*self.0).clone();
+        change(&mut inner);
+        inner.local = Arc::new(local_queue(&inner.db, &inner.job_env, inner.local_settings));
+        Self(Arc::new(inner))
+    }
+
+    /// Jobs go to `queue` (a NATS JetStream queue, say) instead of running in this process.
+    pub fn with_queue(self, queue: Arc<dyn JobQueue>) -> Self {
+        self.changed(|inner| inner.queue = Some(queue))
+    }
+
+    /// Jobs in this process heartbeat every `interval` (stale after four) and, with `requeue`,
+    /// jobs whose process stopped are run again here instead of recorded failed.
+    pub fn with_local_recovery(self, interval: Duration, requeue: bool) -> Self {
+        self.changed(|inner| inner.local_settings = (interval, requeue))
     }
 
     /// Assets (uploads, downloads, and what jobs read and create) live in `store`; call before
     /// serving.
     pub fn with_assets(self, store: AssetStore) -> Self {
-        let mut inner = (*self.0).clone();
-        inner.assets = Arc::new(store);
-        inner.jobs = jobs_with(&inner.assets, inner.environment.as_ref());
-        Self(Arc::new(inner))
+        self.changed(|inner| {
+            inner.assets = Arc::new(store);
+            inner.job_env.assets = Some(Arc::clone(&inner.assets));
+        })
     }
 
     /// Jobs read settings and secrets from `environment` (loaded once at start-up) instead of
     /// the configuration files; call before serving.
     pub fn with_environment(self, environment: Arc<Environment>) -> Self {
-        let mut inner = (*self.0).clone();
-        inner.jobs = jobs_with(&inner.assets, Some(&environment));
-        inner.environment = Some(environment);
-        Self(Arc::new(inner))
+        self.changed(|inner| inner.job_env.environment = Some(environment))
     }
 
     /// Sets the largest request body accepted (larger: 413); asset uploads are bounded by
@@ -185,9 +221,29 @@ impl AppState {
         };
         let storage = Storage::from_env(env).map_err(|e| ServerError::Storage(e.to_string()))?;
         let assets = AssetStore::new(db.clone(), storage);
-        Ok(Self::new(db, auth, crypto)
+        let heartbeat = env
+            .get_parsed::<f64>("NODETOOL_JOB_HEARTBEAT_SECONDS")
+            .map_err(|e| ServerError::Config(e.to_string()))?
+            .map_or(crate::jobs::DEFAULT_HEARTBEAT, |s| {
+                Duration::from_secs_f64(s.max(0.01))
+            });
+        let requeue = env
+            .get("NODETOOL_AUTO_RECOVER_JOBS")
+            .is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+        let state = Self::new(db.clone(), auth, crypto)
             .with_environment(Arc::new(env.clone()))
-            .with_assets(assets))
+            .with_assets(assets)
+            .with_local_recovery(heartbeat, requeue);
+        #[cfg(feature = "nats")]
+        if let Some(settings) = crate::jobs::NatsSettings::from_env(env)
+            .map_err(|e| ServerError::Config(e.to_string()))?
+        {
+            let queue = crate::jobs::NatsQueue::connect(&settings, db)
+                .await
+                .map_err(|e| ServerError::Queue(e.to_string()))?;
+            return Ok(state.with_queue(Arc::new(queue)));
+        }
+        Ok(state)
     }
 
     /// The database.
@@ -200,9 +256,22 @@ impl AppState {
         &self.0.auth
     }
 
-    /// The running jobs.
-    pub fn jobs(&self) -> &Arc<JobManager> {
-        &self.0.jobs
+    /// Where jobs run: the configured queue, else this process.
+    pub fn jobs(&self) -> &dyn JobQueue {
+        match &self.0.queue {
+            Some(queue) => queue.as_ref(),
+            None => self.0.local.as_ref(),
+        }
+    }
+
+    /// What jobs run with.
+    pub fn job_environment(&self) -> &JobEnvironment {
+        &self.0.job_env
+    }
+
+    /// The queue of jobs run in this process.
+    pub fn local_jobs(&self) -> &Arc<LocalQueue> {
+        &self.0.local
     }
 
     /// The largest request body (and WebSocket message) accepted.
@@ -225,17 +294,18 @@ impl AppState {
         })
     }
 
-    /// Starts a job for `user_id` (see [`JobManager::start`]).
+    /// Validates `request` and starts it as a job of `user_id`'s (see [`JobQueue::start`]).
     pub async fn start_job(
         &self,
         user_id: &str,
         request: RunJobRequest,
         listen: bool,
     ) -> Result<StartedJob, ApiError> {
-        self.0
-            .jobs
-            .start(&self.0.db, user_id, request, listen)
+        let (spec, runner) = jobs::prepare(&self.0.db, user_id, request).await?;
+        self.jobs()
+            .start(spec, runner, listen)
             .await
+            .map_err(jobs::queue_error)
     }
 }
 
@@ -307,12 +377,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let app = router(state.clone());
-    let jobs = Arc::clone(state.jobs());
-    let db = state.db().clone();
+    state.local_jobs().start_maintenance();
+    let stopping_state = state.clone();
     let stopping = async move {
         shutdown.await;
         tracing::info!("shutting down: cancelling running jobs");
-        jobs.shutdown(&db, SHUTDOWN_GRACE).await;
+        stopping_state.jobs().shutdown(SHUTDOWN_GRACE).await;
+        if stopping_state.0.queue.is_some() {
+            stopping_state.local_jobs().shutdown(SHUTDOWN_GRACE).await;
+        }
     };
     // Messages are many small frames: without TCP_NODELAY, Nagle's algorithm and the client's
     // delayed ACKs hold each burst for ~40 ms.

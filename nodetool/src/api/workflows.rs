@@ -6,7 +6,7 @@ use super::error::{ApiError, JsonBody, QueryParams};
 use super::jobs::RunJobRequest;
 use super::AppState;
 use crate::models::{Workflow, WorkflowFields};
-use crate::workflows::{Graph, RunError};
+use crate::workflows::{Graph, RunResult};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -199,20 +199,19 @@ pub async fn run(
     };
     let started = state.start_job(&user, request, false).await?;
     match started.outcome.await {
-        Ok(Ok(result)) => Ok(Json(result.to_json())),
-        Ok(Err(error)) => Err(run_error(error)),
+        Ok(outcome) => match outcome.status.as_str() {
+            "completed" => Ok(Json(
+                RunResult {
+                    outputs: outcome.result.unwrap_or_default(),
+                }
+                .to_json(),
+            )),
+            "cancelled" => Err(ApiError::new(StatusCode::CONFLICT, "the run was cancelled")),
+            _ => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                outcome.error.unwrap_or_else(|| "the run failed".to_owned()),
+            )),
+        },
         Err(_) => Err(ApiError::internal("the job ended without a result")),
     }
-}
-
-/// A run's failure as an API error.
-pub(crate) fn run_error(error: RunError) -> ApiError {
-    let status = match &error {
-        RunError::Invalid(_) | RunError::UnknownParam { .. } | RunError::InvalidParam { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        RunError::Cancelled => StatusCode::CONFLICT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    ApiError::new(status, error.to_string())
 }

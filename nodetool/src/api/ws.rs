@@ -1,6 +1,7 @@
 //! `/ws`: NodeTool's WebSocket protocol for running workflows.
 //!
-//! Clients send `{"command": "run_job" | "cancel_job" | "get_status" | "set_mode", "data":
+//! Clients send `{"command": "run_job" | "reconnect_job" | "cancel_job" | "get_status" |
+//! "set_mode", "data":
 //! {...}}` (and `{"type": "ping"}`); the server streams each job's messages (`job_update`,
 //! `node_update`, `edge_update`, `output_update`, …, each with `job_id`) in NodeTool's JSON.
 //! Text frames are JSON, binary frames MessagePack; replies use the encoding of the client's
@@ -11,8 +12,8 @@ use super::auth::bearer_token;
 use super::error::{ApiError, QueryParams};
 use super::jobs::RunJobRequest;
 use super::AppState;
+use crate::jobs::{is_final, CancelRequest, JobMessages};
 use crate::models::Job;
-use crate::workflows::messages::ProcessingMessage;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -231,7 +232,8 @@ impl Session {
         let data = message.get("data").cloned().unwrap_or(Value::Null);
         Some(match command {
             "run_job" => self.run_job(data).await,
-            "cancel_job" => self.cancel_job(&data),
+            "cancel_job" => self.cancel_job(&data).await,
+            "reconnect_job" => self.reconnect_job(&data).await,
             "get_status" => self.get_status(&data).await,
             "set_mode" => match data.get("mode").and_then(Value::as_str) {
                 Some("text") => {
@@ -246,7 +248,7 @@ impl Session {
             },
             other => json!({
                 "error": "invalid_command",
-                "details": format!("unknown command `{other}` (commands: run_job, cancel_job, get_status, set_mode)"),
+                "details": format!("unknown command `{other}` (commands: run_job, reconnect_job, cancel_job, get_status, set_mode)"),
             }),
         })
     }
@@ -273,31 +275,8 @@ impl Session {
         };
         self.jobs
             .insert(started.job_id.clone(), started.workflow_id.clone());
-        if let Some(mut messages) = started.messages {
-            let out = self.out_tx.clone();
-            let job_id = started.job_id.clone();
-            let recorded = started.outcome;
-            tokio::spawn(async move {
-                let mut connected = true;
-                let mut last = None;
-                while let Some(message) = messages.recv().await {
-                    let message = tagged(&message, &job_id);
-                    if is_final(&message) {
-                        last = Some(message);
-                        continue;
-                    }
-                    // After a disconnect the run goes on: its messages are drained, unsent.
-                    if connected && out.send(message).await.is_err() {
-                        connected = false;
-                    }
-                }
-                // The final `job_update` goes out once the job's end is recorded, so a
-                // `get_status` right after it sees the same status.
-                let _ = recorded.await;
-                if let (true, Some(last)) = (connected, last) {
-                    let _ = out.send(last).await;
-                }
-            });
+        if let Some(messages) = started.messages {
+            self.relay(started.job_id.clone(), messages, Some(started.outcome));
         }
         json!({
             "message": "Job started",
@@ -306,18 +285,102 @@ impl Session {
         })
     }
 
-    fn cancel_job(&self, data: &Value) -> Value {
+    /// Forwards a job's messages to the client, the final `job_update` once the job's end is
+    /// recorded (`recorded`; relayed messages come after the record already).
+    fn relay(
+        &self,
+        job_id: String,
+        mut messages: JobMessages,
+        recorded: Option<tokio::sync::oneshot::Receiver<crate::jobs::JobOutcome>>,
+    ) {
+        let out = self.out_tx.clone();
+        tokio::spawn(async move {
+            let mut connected = true;
+            let mut last = None;
+            while let Some(message) = messages.next(&job_id).await {
+                if is_final(&message) {
+                    last = Some(message);
+                    if recorded.is_none() {
+                        break;
+                    }
+                    continue;
+                }
+                // After a disconnect the run goes on: its messages are drained, unsent.
+                if connected && out.send(message).await.is_err() {
+                    connected = false;
+                }
+            }
+            // A `get_status` right after the final `job_update` sees the same status.
+            if let Some(recorded) = recorded {
+                let _ = recorded.await;
+            }
+            if let (true, Some(last)) = (connected, last) {
+                let _ = out.send(last).await;
+            }
+        });
+    }
+
+    async fn cancel_job(&self, data: &Value) -> Value {
         let Some(job_id) = data.get("job_id").and_then(Value::as_str) else {
             return json!({"error": "job_id is required"});
         };
-        match self.state.jobs().cancel(&self.user, job_id) {
-            Some(workflow_id) => json!({
+        match self.state.jobs().cancel(&self.user, job_id).await {
+            Ok(CancelRequest::Finished) => {
+                json!({"error": "Job not found or already completed", "job_id": job_id})
+            }
+            Ok(_) => json!({
                 "message": "Job cancellation requested",
                 "job_id": job_id,
-                "workflow_id": workflow_id,
+                "workflow_id": self.jobs.get(job_id).cloned(),
             }),
-            None => json!({"error": "Job not found or already completed", "job_id": job_id}),
+            Err(error) => {
+                tracing::error!(%error, job_id, "cancel_job failed");
+                json!({"error": "internal error (see the server log)", "job_id": job_id})
+            }
         }
+    }
+
+    /// `reconnect_job`: the job's messages for a client that comes late (from the start when
+    /// the queue keeps them), then its final `job_update`.
+    async fn reconnect_job(&mut self, data: &Value) -> Value {
+        let Some(job_id) = data.get("job_id").and_then(Value::as_str) else {
+            return json!({"error": "job_id is required"});
+        };
+        let job = match Job::find(self.state.db(), &self.user, job_id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => return json!({"error": "Job not found", "job_id": job_id}),
+            Err(e) => {
+                tracing::error!(error = %e, job_id, "reconnect_job failed");
+                return json!({"error": "internal error (see the server log)", "job_id": job_id});
+            }
+        };
+        match self.state.jobs().attach(job_id).await {
+            Ok(Some(messages)) => {
+                self.jobs.insert(job.id.clone(), job.workflow_id.clone());
+                self.relay(job.id.clone(), messages, None);
+            }
+            Ok(None) => {
+                // Nothing to follow: the job has ended; its record says how.
+                let outcome = crate::jobs::JobOutcome {
+                    status: job.status.clone(),
+                    result: job.result.as_ref().and_then(Value::as_object).cloned(),
+                    error: job.error.clone(),
+                };
+                let _ = self
+                    .out_tx
+                    .send(outcome.to_update(&job.id, &job.workflow_id))
+                    .await;
+            }
+            Err(error) => {
+                tracing::error!(%error, job_id, "reconnect_job failed");
+                return json!({"error": "the job queue is not available", "job_id": job_id});
+            }
+        }
+        json!({
+            "message": format!("Reconnecting to job {job_id}"),
+            "job_id": job.id,
+            "workflow_id": job.workflow_id,
+        })
     }
 
     async fn get_status(&self, data: &Value) -> Value {
@@ -344,25 +407,6 @@ impl Session {
             }
         }
     }
-}
-
-/// A job's message as NodeTool sends it: its JSON with `job_id` added.
-fn tagged(message: &ProcessingMessage, job_id: &str) -> Value {
-    let mut value = serde_json::to_value(message).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        if map.get("job_id").is_none_or(Value::is_null) {
-            map.insert("job_id".into(), Value::String(job_id.to_owned()));
-        }
-    }
-    value
-}
-
-fn is_final(message: &Value) -> bool {
-    message.get("type").and_then(Value::as_str) == Some("job_update")
-        && matches!(
-            message.get("status").and_then(Value::as_str),
-            Some("completed" | "failed" | "cancelled")
-        )
 }
 
 fn invalid(message: String) -> Value {

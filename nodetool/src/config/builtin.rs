@@ -603,3 +603,51 @@ register_setting! {
     description: "Provider the chat uses when none is chosen.",
     is_secret: false,
 }
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NATS_URL",
+    group: "Jobs",
+    description: "NATS server with JetStream (e.g. nats://127.0.0.1:4222): servers queue jobs there and `nodetool worker` processes run them; unset, jobs run in the server process.",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_JOB_ACK_WAIT",
+    group: "Jobs",
+    description: "Seconds a worker may go without a heartbeat before its job is delivered to another worker (default 30).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_JOB_MAX_DELIVER",
+    group: "Jobs",
+    description: "How many times a job is delivered before it is recorded failed (default 3).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_JOB_EVENTS_MAX_AGE",
+    group: "Jobs",
+    description: "Seconds a job's messages are kept in NATS for clients that connect late (default 3600).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_JOB_HEARTBEAT_SECONDS",
+    group: "Jobs",
+    description: "How often a server records that its in-process jobs still run (default 30); a job silent for four intervals is stale.",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
+    env_var: "NODETOOL_AUTO_RECOVER_JOBS",
+    group: "Jobs",
+    description: "Set to 1 to run again the in-process jobs whose server stopped (instead of recording them failed).",
+    is_secret: false,
+}

@@ -40,10 +40,11 @@ impl Job {
     }
 }
 
-const COLUMNS: &str = "id, user_id, workflow_id, status, params, error, result, started_at, \
+pub(crate) const COLUMNS: &str =
+    "id, user_id, workflow_id, status, params, error, result, started_at, \
                        finished_at, created_at, updated_at";
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<Job, ModelError> {
+pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Job, ModelError> {
     let get = |column: &str| -> Result<String, ModelError> {
         row.try_get(column)
             .map_err(|e| ModelError::Db(DbError::Sql(e)))

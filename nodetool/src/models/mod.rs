@@ -6,12 +6,14 @@
 pub mod asset;
 mod database;
 pub mod job;
+mod job_lease;
 pub mod secret;
 pub mod workflow;
 
 pub use asset::Asset;
 pub use database::{Backend, Database, DbError};
 pub use job::Job;
+pub use job_lease::{CancelRequest, Claim, JobSpec};
 pub use secret::{
     get_secret, get_secret_required, get_secret_sync, has_secret, rotate_master_key, Secret,
     SecretError,
