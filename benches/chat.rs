@@ -156,6 +156,51 @@ fn main() {
             messages
         })
         .await;
+        // The same stream through this server's OpenAI-compatible /v1 (the provider pointed at
+        // the proxy parses what the proxy sends).
+        let proxy_base = proxy(&base).await;
+        let through = OpenAiProvider::new(None).with_base_url(format!("{proxy_base}/v1"));
+        let proxied_request = ChatRequest {
+            model: "openai:bench".into(),
+            ..request.clone()
+        };
+        let proxied = best(5, || async {
+            let mut stream = through
+                .generate_messages(&proxied_request, &CancellationToken::new())
+                .await
+                .expect("stream");
+            let mut n = 0;
+            while let Some(chunk) = stream.next().await {
+                if let Chunk::Text(_) = chunk.expect("chunk") {
+                    n += 1;
+                }
+            }
+            assert_eq!(n, tokens);
+            n
+        })
+        .await;
+        // Time to first chunk of a one-token reply, direct and through the proxy (medians).
+        let one = server(1).await;
+        let one_proxy = proxy(&one).await;
+        let first_chunk = |base: String, model: &'static str| async move {
+            let provider = OpenAiProvider::new(None).with_base_url(base);
+            let request = ChatRequest::new(model, vec![Message::user("go")]);
+            let mut times = Vec::new();
+            for _ in 0..200 {
+                let start = Instant::now();
+                let mut stream = provider
+                    .generate_messages(&request, &CancellationToken::new())
+                    .await
+                    .expect("stream");
+                stream.next().await.expect("a chunk").expect("no error");
+                times.push(start.elapsed());
+                while stream.next().await.is_some() {}
+            }
+            times.sort();
+            times[times.len() / 2]
+        };
+        let ttfb_direct = first_chunk(one.clone(), "bench").await;
+        let ttfb_proxy = first_chunk(format!("{one_proxy}/v1"), "openai:bench").await;
         let rate = |d: Duration| tokens as f64 / d.as_secs_f64();
         println!("{tokens} tokens, best of 5:");
         println!("| path | time | tokens/s | vs raw |");
@@ -165,6 +210,7 @@ fn main() {
             ("raw body, each event parsed with serde_json", raw_json),
             ("OpenAiProvider stream (SSE + JSON parsed)", parsed),
             ("LLMStreaming → Collect → Output (runner, chunk messages)", node_path),
+            ("OpenAiProvider through /v1/chat/completions (this server as a proxy)", proxied),
         ] {
             println!(
                 "| {what} | {:.1} ms | {:.0} | {:.2}× |",
@@ -173,5 +219,41 @@ fn main() {
                 d.as_secs_f64() / raw.as_secs_f64()
             );
         }
+        println!(
+            "proxy overhead: {:.2} µs per streamed token; time to first chunk {:.0} µs direct, \
+             {:.0} µs through /v1 (+{:.0} µs), medians of 200",
+            (proxied.as_secs_f64() - parsed.as_secs_f64()) / tokens as f64 * 1e6,
+            ttfb_direct.as_secs_f64() * 1e6,
+            ttfb_proxy.as_secs_f64() * 1e6,
+            (ttfb_proxy.as_secs_f64() - ttfb_direct.as_secs_f64()) * 1e6,
+        );
     });
+}
+
+/// This server's API in front of the OpenAI-compatible server at `upstream` (as `openai`).
+async fn proxy(upstream: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("nodetool-chat-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let db = nodetool::models::Database::sqlite(&dir.join(format!("{}.sqlite3", upstream.len())))
+        .await
+        .expect("SQLite");
+    let env = nodetool::config::Environment::builder()
+        .process_env([("OPENAI_BASE_URL", upstream)])
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .expect("settings");
+    let state = nodetool::api::AppState::new(db, nodetool::api::Auth::Local, None)
+        .with_environment(std::sync::Arc::new(env));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(nodetool::api::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    format!("http://{addr}")
 }

@@ -55,18 +55,30 @@ async fn run(workers: usize) {
     // SQLite in a temporary folder, or BENCH_DATABASE_URL (e.g. PostgreSQL).
     let db = match std::env::var("BENCH_DATABASE_URL") {
         Ok(url) => Database::connect(&url).await.expect("the database"),
-        Err(_) => Database::sqlite(&dir.path().join("jobs.sqlite3")).await.expect("SQLite"),
+        Err(_) => Database::sqlite(&dir.path().join("jobs.sqlite3"))
+            .await
+            .expect("SQLite"),
     };
     let settings = NatsSettings::new(nats.url());
-    let queue = NatsQueue::connect(&settings, db.clone()).await.expect("NATS");
+    let queue = NatsQueue::connect(&settings, db.clone())
+        .await
+        .expect("NATS");
     let stop = CancellationToken::new();
     let mut handles = Vec::new();
     for i in 0..workers {
-        let worker = Worker::connect(format!("bench-{i}"), &settings, db.clone(), JobEnvironment::default(), 2)
-            .await
-            .expect("a worker");
+        let worker = Worker::connect(
+            format!("bench-{i}"),
+            &settings,
+            db.clone(),
+            JobEnvironment::default(),
+            2,
+        )
+        .await
+        .expect("a worker");
         let stop = stop.clone();
-        handles.push(tokio::spawn(async move { worker.run(stop, Duration::from_secs(5)).await }));
+        handles.push(tokio::spawn(async move {
+            worker.run(stop, Duration::from_secs(5)).await
+        }));
     }
     let queue = Arc::new(queue);
 
@@ -105,7 +117,10 @@ async fn run(workers: usize) {
         let job = queue.start(spec, runner, false).await.expect("queued");
         job.outcome.await.expect("an outcome");
         to_end.push(sent.elapsed());
-        let record = Job::find(&db, "bench", &id).await.expect("db").expect("recorded");
+        let record = Job::find(&db, "bench", &id)
+            .await
+            .expect("db")
+            .expect("recorded");
         let created = parse_time(&record.created_at);
         let began = parse_time(record.started_at.as_deref().expect("started"));
         to_start.push(began.duration_since(created).unwrap_or_default());

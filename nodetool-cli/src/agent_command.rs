@@ -31,33 +31,13 @@ fn choose_provider(env: &Environment, asked: Option<&str>) -> anyhow::Result<Str
     if let Some(p) = asked {
         return Ok(p.to_owned());
     }
-    let set = |k: &str| env.get(k).is_some_and(|v| !v.trim().is_empty());
-    for (key, provider) in [
-        ("OPENAI_API_KEY", "openai"),
-        ("OPENAI_BASE_URL", "openai"),
-        ("ANTHROPIC_API_KEY", "anthropic"),
-        ("GEMINI_API_KEY", "gemini"),
-        ("OLLAMA_API_URL", "ollama"),
-        ("LLAMA_CPP_URL", "llama_cpp"),
-    ] {
-        if set(key) {
-            return Ok(provider.to_owned());
-        }
-    }
-    bail!(
-        "no chat provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, \
-         OLLAMA_API_URL or LLAMA_CPP_URL (settings, secrets, .env or the environment), or pass \
-         --provider"
-    )
-}
-
-fn default_model(provider: &str) -> &'static str {
-    match provider {
-        "openai" => "gpt-4o-mini",
-        "anthropic" => "claude-3-5-haiku-latest",
-        "gemini" => "gemini-2.0-flash",
-        "ollama" => "llama3.2",
-        _ => "local",
+    match nodetool::chat::configured_providers(env).first() {
+        Some(provider) => Ok((*provider).to_owned()),
+        None => bail!(
+            "no chat provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY, \
+             GEMINI_API_KEY, OLLAMA_API_URL or LLAMA_CPP_URL (settings, secrets, .env or the \
+             environment), or pass --provider"
+        ),
     }
 }
 
@@ -70,7 +50,7 @@ pub async fn agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
         .model
         .clone()
         .or_else(|| env.get("NODETOOL_CHAT_MODEL").map(str::to_owned))
-        .unwrap_or_else(|| default_model(&provider_name).to_owned());
+        .unwrap_or_else(|| nodetool::chat::default_model(&provider_name).to_owned());
     let model = LanguageModel {
         provider: provider_name.clone(),
         id: model_id.clone(),

@@ -15,8 +15,7 @@
 use crate::enums::string_enum;
 use nodetool::agents::{node_tool_name, NodeTool, Tool as AgentTool, ToolSet};
 use nodetool::chat::{
-    self, ChatProvider, ChatRequest, Chunk as ChatChunk, ContentPart, Message, OpenAiProvider,
-    Role, ToolCall,
+    self, ChatProvider, ChatRequest, Chunk as ChatChunk, ContentPart, Message, Role, ToolCall,
 };
 use nodetool::metadata::{AudioRef, ColumnDef, DataframeRef, ImageRef, LanguageModel, RecordType};
 use nodetool::prelude::*;
@@ -42,16 +41,7 @@ pub fn provider_for(
     let env = ctx
         .environment()
         .map_err(|e| format!("cannot read the settings: {e}"))?;
-    let compatible = |var: &str, default: &str| -> Box<dyn ChatProvider> {
-        let base = env.get(var).filter(|v| !v.is_empty()).unwrap_or(default);
-        Box::new(OpenAiProvider::new(None).with_base_url(base))
-    };
-    Ok(match model.provider.as_str() {
-        "llama_cpp" => compatible("LLAMA_CPP_URL", "http://127.0.0.1:8080/v1"),
-        "vllm" => compatible("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"),
-        "lmstudio" => compatible("LMSTUDIO_BASE_URL", "http://127.0.0.1:1234/v1"),
-        other => chat::provider_from_environment(other, &env)?,
-    })
+    Ok(chat::provider_from_environment(&model.provider, &env)?)
 }
 
 /// A NodeTool `Message` (JSON) as a chat message. Lenient as NodeTool's own reader: unknown

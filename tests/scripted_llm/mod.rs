@@ -51,6 +51,8 @@ impl Reply {
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub body: Value,
+    /// The `Authorization` header.
+    pub auth: Option<String>,
     pub started: Instant,
     pub ended: Option<Instant>,
 }
@@ -117,13 +119,22 @@ impl Scripted {
     }
 }
 
-async fn completions(State(state): State<Arc<Scripted>>, body: Bytes) -> Response {
+async fn completions(
+    State(state): State<Arc<Scripted>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let stream = body["stream"].as_bool().unwrap_or(false);
     let index = {
         let mut seen = state.seen.lock().unwrap();
         seen.push(Seen {
             body: body.clone(),
+            auth: auth.clone(),
             started: Instant::now(),
             ended: None,
         });
@@ -131,6 +142,7 @@ async fn completions(State(state): State<Arc<Scripted>>, body: Bytes) -> Respons
     };
     let reply = (state.script)(Seen {
         body,
+        auth,
         started: Instant::now(),
         ended: None,
     })
@@ -156,6 +168,36 @@ async fn completions(State(state): State<Arc<Scripted>>, body: Bytes) -> Respons
         )
             .into_response(),
     }
+}
+
+async fn models() -> axum::Json<Value> {
+    axum::Json(json!({"object": "list", "data": [
+        {"id": "scripted", "object": "model", "created": 0, "owned_by": "test"},
+        {"id": "scripted-embed", "object": "model", "created": 0, "owned_by": "test"}
+    ]}))
+}
+
+/// Embeddings whose vector for a text is `[its length, 1, 2, 3]`.
+async fn embeddings(body: Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let inputs: Vec<String> = match &body["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": [t.chars().count() as f64, 1.0, 2.0, 3.0]}))
+        .collect();
+    axum::Json(
+        json!({"object": "list", "data": data, "model": body["model"],
+        "usage": {"prompt_tokens": inputs.len() * 2, "total_tokens": inputs.len() * 2}}),
+    )
+    .into_response()
 }
 
 fn calls_json(calls: &[(String, Value)], n: usize) -> Vec<Value> {
@@ -262,6 +304,8 @@ where
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
+        .route("/v1/models", axum::routing::get(models))
+        .route("/v1/embeddings", post(embeddings))
         .with_state(Arc::clone(&state));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -21,7 +21,7 @@ pub use files::{ListDirectory, ReadFile, WriteFile};
 pub use web::{BraveSearch, GoogleSearch, HttpGet};
 pub use workflow::RunWorkflow;
 
-use nodetool::agents::{NodeTool, Tool, ToolError, ToolSet};
+use nodetool::agents::{RegisteredTool, Tool, ToolError, ToolSet};
 use std::sync::Arc;
 
 /// The names of the built-in tools.
@@ -36,42 +36,38 @@ pub const BUILTIN: &[&str] = &[
     "brave_search",
 ];
 
+macro_rules! register {
+    ($($name:literal => $tool:expr),* $(,)?) => {
+        $(nodetool::__private::inventory::submit! {
+            RegisteredTool { name: $name, make: || Arc::new($tool) }
+        })*
+    };
+}
+
+register! {
+    "read_file" => ReadFile,
+    "write_file" => WriteFile,
+    "list_directory" => ListDirectory,
+    "calculator" => Calculator,
+    "http_get" => HttpGet,
+    // NodeTool's name for fetching a page.
+    "browser" => HttpGet,
+    "run_workflow" => RunWorkflow,
+    "google_search" => GoogleSearch,
+    "brave_search" => BraveSearch,
+}
+
 /// The built-in tool `name`.
 pub fn builtin(name: &str) -> Option<Arc<dyn Tool>> {
-    Some(match name {
-        "read_file" => Arc::new(ReadFile),
-        "write_file" => Arc::new(WriteFile),
-        "list_directory" => Arc::new(ListDirectory),
-        "calculator" => Arc::new(Calculator),
-        "http_get" => Arc::new(HttpGet),
-        "run_workflow" => Arc::new(RunWorkflow),
-        "google_search" => Arc::new(GoogleSearch),
-        "brave_search" => Arc::new(BraveSearch),
-        _ => return None,
-    })
+    nodetool::agents::registered_tool(name)
 }
 
 /// The tool `name`: a built-in one, else a node exposed as a tool (by type or tool name).
 pub fn resolve(name: &str) -> Result<Arc<dyn Tool>, ToolError> {
-    if let Some(tool) = builtin(name) {
-        return Ok(tool);
-    }
-    NodeTool::exposed(name)
-        .map(|t| Arc::new(t) as Arc<dyn Tool>)
-        .map_err(|_| {
-            ToolError::failed(format!(
-                "unknown tool `{name}` (built-in tools: {}; or a node exposed as a tool)",
-                BUILTIN.join(", ")
-            ))
-        })
+    nodetool::agents::resolve_tool(name)
 }
 
 /// The tools named in `names`; the first unknown name is an error.
 pub fn resolve_all<S: AsRef<str>>(names: &[S]) -> Result<ToolSet, ToolError> {
-    names
-        .iter()
-        .map(|n| n.as_ref().trim())
-        .filter(|n| !n.is_empty())
-        .map(resolve)
-        .collect()
+    nodetool::agents::resolve_tools(names)
 }

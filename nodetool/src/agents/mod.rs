@@ -55,7 +55,10 @@ pub use agent::{Agent, AgentExecution};
 pub use node_tool::{node_tool_name, workflow_parameters, NodeTool, WorkflowTool};
 pub use plan::CREATE_TASK;
 pub use subtask::{SubTaskError, FINISH_SUBTASK};
-pub use tool::{definition, parse_args, Tool, ToolError, ToolSet};
+pub use tool::{
+    definition, parse_args, registered_tool, registered_tool_names, resolve_tool, resolve_tools,
+    RegisteredTool, Tool, ToolError, ToolSet,
+};
 
 use crate::chat::ChatError;
 

@@ -218,3 +218,57 @@ pub(crate) fn args_object(
         }),
     }
 }
+
+/// A tool any agent can name (what `register_tool!`-style declarations submit): built-in
+/// tools of a crate, collected at link time like nodes.
+#[derive(Debug)]
+pub struct RegisteredTool {
+    /// The tool's name.
+    pub name: &'static str,
+    /// Makes the tool.
+    pub make: fn() -> Arc<dyn Tool>,
+}
+
+inventory::collect!(RegisteredTool);
+
+/// The registered tool `name`.
+pub fn registered_tool(name: &str) -> Option<Arc<dyn Tool>> {
+    inventory::iter::<RegisteredTool>()
+        .find(|t| t.name == name)
+        .map(|t| (t.make)())
+}
+
+/// The names of every registered tool, sorted.
+pub fn registered_tool_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = inventory::iter::<RegisteredTool>()
+        .map(|t| t.name)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The tool `name`: a registered tool, else a node exposed as a tool (by type or tool name).
+pub fn resolve_tool(name: &str) -> Result<Arc<dyn Tool>, ToolError> {
+    if let Some(tool) = registered_tool(name) {
+        return Ok(tool);
+    }
+    super::NodeTool::exposed(name)
+        .map(|t| Arc::new(t) as Arc<dyn Tool>)
+        .map_err(|_| {
+            ToolError::failed(format!(
+                "unknown tool `{name}` (tools: {}; or a node exposed as a tool)",
+                registered_tool_names().join(", ")
+            ))
+        })
+}
+
+/// The tools named in `names` (blank names skipped); the first unknown name is an error.
+pub fn resolve_tools<S: AsRef<str>>(names: &[S]) -> Result<ToolSet, ToolError> {
+    names
+        .iter()
+        .map(|n| n.as_ref().trim())
+        .filter(|n| !n.is_empty())
+        .map(resolve_tool)
+        .collect()
+}

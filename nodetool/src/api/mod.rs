@@ -33,6 +33,8 @@ mod assets;
 pub mod auth;
 mod error;
 pub mod jobs;
+#[cfg(feature = "chat")]
+pub mod openai;
 mod openapi;
 mod secrets;
 pub mod workflows;
@@ -349,6 +351,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assets/{id}", get(assets::get).delete(assets::delete))
         .route("/api/assets/{id}/data", get(assets::download))
         .route("/ws", get(ws::handler))
+        .merge(v1_routes())
         .fallback(|| async { ApiError::not_found("Route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -358,6 +361,17 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
+}
+
+/// OpenAI's `/v1` routes (feature `chat`).
+#[cfg(feature = "chat")]
+fn v1_routes() -> Router<AppState> {
+    openai::routes()
+}
+
+#[cfg(not(feature = "chat"))]
+fn v1_routes() -> Router<AppState> {
+    Router::new()
 }
 
 async fn node_metadata(_user: User) -> Json<Value> {

@@ -71,6 +71,20 @@ impl AnthropicProvider {
     }
 }
 
+impl AnthropicProvider {
+    async fn embed_inputs(
+        &self,
+        _model: &str,
+        _inputs: &[String],
+        _cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<super::Embeddings, ChatError> {
+        Err(ChatError::config(
+            "anthropic",
+            "Anthropic has no embeddings API (use OpenAI, Ollama or Gemini)",
+        ))
+    }
+}
+
 super::transport::provider_builders!(AnthropicProvider);
 
 fn content_part(part: &ContentPart) -> Value {

@@ -72,6 +72,34 @@ impl GeminiProvider {
     }
 }
 
+impl GeminiProvider {
+    async fn embed_inputs(
+        &self,
+        model: &str,
+        inputs: &[String],
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<super::Embeddings, ChatError> {
+        if let Some(none) = super::embeddings::nothing_to_embed(inputs) {
+            return Ok(none);
+        }
+        let body = super::embeddings::gemini_body(model, inputs);
+        let url = format!(
+            "{}/models/{}:batchEmbedContents",
+            self.base_url,
+            model.trim_start_matches("models/")
+        );
+        let build = || {
+            self.transport
+                .http
+                .post(&url)
+                .header("x-goog-api-key", &self.api_key)
+                .json(&body)
+        };
+        let answer = super::embeddings::post(&self.transport, &build, cancel).await?;
+        super::embeddings::parse_gemini(&answer, inputs.len())
+    }
+}
+
 super::transport::provider_builders!(GeminiProvider);
 
 fn part_json(part: &ContentPart) -> Result<Value, ChatError> {

@@ -19,6 +19,7 @@
 //! ```
 
 mod anthropic;
+mod embeddings;
 mod error;
 mod framing;
 mod gemini;
@@ -28,6 +29,7 @@ mod transport;
 mod types;
 
 pub use anthropic::{AnthropicProvider, ANTHROPIC_BASE_URL};
+pub use embeddings::Embeddings;
 pub use error::ChatError;
 pub use framing::{FrameDecoder, Framing, SseEvent};
 pub use gemini::{GeminiProvider, GEMINI_BASE_URL};
@@ -71,9 +73,22 @@ pub(crate) fn split_data_uri(url: &str) -> Option<(&str, &str)> {
     ))
 }
 
-/// The provider named `name` (`openai`, `anthropic`, `gemini`, `ollama`), set up from the
-/// environment (settings, secrets, `.env`, the process environment): `OPENAI_API_KEY` and
-/// `OPENAI_BASE_URL`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `OLLAMA_API_URL`.
+/// The providers [`provider_from_environment`] knows.
+pub const PROVIDERS: &[&str] = &[
+    "openai",
+    "anthropic",
+    "gemini",
+    "ollama",
+    "llama_cpp",
+    "vllm",
+    "lmstudio",
+];
+
+/// The provider named `name`, set up from the environment (settings, secrets, `.env`, the
+/// process environment): `openai` (`OPENAI_API_KEY`, `OPENAI_BASE_URL`), `anthropic`
+/// (`ANTHROPIC_API_KEY`), `gemini` (`GEMINI_API_KEY`), `ollama` (`OLLAMA_API_URL`), and the
+/// OpenAI-compatible servers `llama_cpp` (`LLAMA_CPP_URL`), `vllm` (`VLLM_BASE_URL`) and
+/// `lmstudio` (`LMSTUDIO_BASE_URL`).
 #[cfg(feature = "config")]
 pub fn provider_from_environment(
     name: &str,
@@ -89,6 +104,10 @@ pub fn provider_from_environment(
             provider,
             format!("no API key: set {var} in the settings or secrets"),
         )
+    };
+    let compatible = |var: &str, default: &str| -> Box<dyn ChatProvider> {
+        let base = key(var).unwrap_or_else(|| default.to_owned());
+        Box::new(OpenAiProvider::new(None).with_base_url(base))
     };
     Ok(match name {
         "openai" => {
@@ -113,15 +132,54 @@ pub fn provider_from_environment(
             Some(url) => OllamaProvider::new().with_base_url(url),
             None => OllamaProvider::new(),
         }),
+        "llama_cpp" => compatible("LLAMA_CPP_URL", "http://127.0.0.1:8080/v1"),
+        "vllm" => compatible("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"),
+        "lmstudio" => compatible("LMSTUDIO_BASE_URL", "http://127.0.0.1:1234/v1"),
         other => {
             return Err(ChatError::Config {
                 provider: "chat",
                 message: format!(
-                    "unknown provider `{other}` (known: openai, anthropic, gemini, ollama)"
+                    "unknown provider `{other}` (known: {})",
+                    PROVIDERS.join(", ")
                 ),
             })
         }
     })
+}
+
+/// A small, cheap model of `provider`: what is used when no model is named
+/// (`NODETOOL_CHAT_MODEL` overrides it where settings are read).
+pub fn default_model(provider: &str) -> &'static str {
+    match provider {
+        "openai" => "gpt-4o-mini",
+        "anthropic" => "claude-3-5-haiku-latest",
+        "gemini" => "gemini-2.0-flash",
+        "ollama" => "llama3.2",
+        _ => "local",
+    }
+}
+
+/// The providers the environment configures, in order of preference: `openai`
+/// (`OPENAI_API_KEY` or `OPENAI_BASE_URL`), `anthropic`, `gemini`, `ollama`
+/// (`OLLAMA_API_URL`), `llama_cpp` (`LLAMA_CPP_URL`), `vllm`, `lmstudio`.
+#[cfg(feature = "config")]
+pub fn configured_providers(env: &crate::config::Environment) -> Vec<&'static str> {
+    let set = |k: &str| env.get(k).is_some_and(|v| !v.trim().is_empty());
+    let mut found = Vec::new();
+    for (keys, provider) in [
+        (&["OPENAI_API_KEY", "OPENAI_BASE_URL"][..], "openai"),
+        (&["ANTHROPIC_API_KEY"][..], "anthropic"),
+        (&["GEMINI_API_KEY"][..], "gemini"),
+        (&["OLLAMA_API_URL"][..], "ollama"),
+        (&["LLAMA_CPP_URL"][..], "llama_cpp"),
+        (&["VLLM_BASE_URL"][..], "vllm"),
+        (&["LMSTUDIO_BASE_URL"][..], "lmstudio"),
+    ] {
+        if keys.iter().any(|k| set(k)) {
+            found.push(provider);
+        }
+    }
+    found
 }
 
 #[cfg(test)]

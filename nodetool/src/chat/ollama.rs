@@ -54,6 +54,28 @@ impl OllamaProvider {
     }
 }
 
+impl OllamaProvider {
+    async fn embed_inputs(
+        &self,
+        model: &str,
+        inputs: &[String],
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<super::Embeddings, ChatError> {
+        if let Some(none) = super::embeddings::nothing_to_embed(inputs) {
+            return Ok(none);
+        }
+        let body = super::embeddings::ollama_body(model, inputs);
+        let build = || {
+            self.transport
+                .http
+                .post(format!("{}/api/embed", self.base_url))
+                .json(&body)
+        };
+        let answer = super::embeddings::post(&self.transport, &build, cancel).await?;
+        super::embeddings::parse_ollama(&answer, inputs.len())
+    }
+}
+
 super::transport::provider_builders!(OllamaProvider);
 
 /// The request body.

@@ -65,6 +65,33 @@ impl OpenAiProvider {
     }
 }
 
+impl OpenAiProvider {
+    async fn embed_inputs(
+        &self,
+        model: &str,
+        inputs: &[String],
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<super::Embeddings, ChatError> {
+        if let Some(none) = super::embeddings::nothing_to_embed(inputs) {
+            return Ok(none);
+        }
+        let body = super::embeddings::openai_body(model, inputs);
+        let build = || {
+            let request = self
+                .transport
+                .http
+                .post(format!("{}/embeddings", self.base_url))
+                .json(&body);
+            match &self.api_key {
+                Some(key) => request.bearer_auth(key),
+                None => request,
+            }
+        };
+        let answer = super::embeddings::post(&self.transport, &build, cancel).await?;
+        super::embeddings::parse_openai(&answer, inputs.len())
+    }
+}
+
 super::transport::provider_builders!(OpenAiProvider);
 
 /// The request body of `request`. OpenAI itself wants `max_completion_tokens` (newer models

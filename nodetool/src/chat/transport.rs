@@ -43,6 +43,24 @@ pub trait ChatProvider: Send + Sync + fmt::Debug {
         &'a self,
         cancel: &'a CancellationToken,
     ) -> BoxFuture<'a, Result<Vec<super::ModelInfo>, ChatError>>;
+
+    /// Vectors for `inputs` from embedding model `model` (an error for providers without
+    /// embeddings).
+    fn embed<'a>(
+        &'a self,
+        model: &'a str,
+        inputs: &'a [String],
+        cancel: &'a CancellationToken,
+    ) -> BoxFuture<'a, Result<super::Embeddings, ChatError>> {
+        let _ = (model, inputs, cancel);
+        let provider = self.name();
+        Box::pin(async move {
+            Err(ChatError::config(
+                provider,
+                "this provider has no embeddings",
+            ))
+        })
+    }
 }
 
 /// Turns a provider's stream frames into chunks.
@@ -135,6 +153,18 @@ macro_rules! chat_provider {
                     let build = self.models_request();
                     Self::parse_models(&self.transport.json(&build, cancel).await?)
                 })
+            }
+
+            fn embed<'a>(
+                &'a self,
+                model: &'a str,
+                inputs: &'a [String],
+                cancel: &'a $crate::chat::CancellationToken,
+            ) -> $crate::workflows::BoxFuture<
+                'a,
+                ::std::result::Result<$crate::chat::Embeddings, $crate::chat::ChatError>,
+            > {
+                Box::pin(self.embed_inputs(model, inputs, cancel))
             }
         }
     };

@@ -50,6 +50,8 @@ pub enum Source {
     SecretsFile(PathBuf),
     /// Set for the test environment (`DB_PATH` in the temporary folder).
     Test,
+    /// A user's secret in the database.
+    UserSecret,
 }
 
 impl fmt::Display for Source {
@@ -58,6 +60,7 @@ impl fmt::Display for Source {
             Source::Default => f.write_str("default"),
             Source::DotEnv(p) => write!(f, "{}", p.display()),
             Source::Process => f.write_str("process environment"),
+            Source::UserSecret => f.write_str("the user's secrets"),
             Source::SettingsFile(p) | Source::SecretsFile(p) => write!(f, "{}", p.display()),
             Source::Test => f.write_str("test environment"),
         }
@@ -166,6 +169,27 @@ impl Environment {
     /// environment, NodeTool's `settings.yaml` and `secrets.yaml`.
     pub fn load() -> Result<Self, ConfigError> {
         Self::builder().build()
+    }
+
+    /// This environment with `values` (a user's secrets) filling in what it does not set:
+    /// the environment wins, as for [`get_secret`](crate::models::get_secret).
+    ///
+    /// ```
+    /// use nodetool::config::Environment;
+    /// let env = Environment::builder().process_env([("A", "1")]).dotenv_dir(None)
+    ///     .settings_file(None).secrets_file(None).build().unwrap();
+    /// let mine = env.with_fallbacks([("A".to_owned(), "9".to_owned()), ("B".to_owned(), "2".to_owned())]);
+    /// assert_eq!((mine.get("A"), mine.get("B")), (Some("1"), Some("2")));
+    /// ```
+    pub fn with_fallbacks(&self, values: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut env = self.clone();
+        for (key, value) in values {
+            let unset = env.get(&key).is_none_or(|v| v.trim().is_empty());
+            if unset {
+                env.values.insert(key, (value, Source::UserSecret));
+            }
+        }
+        env
     }
 
     /// A builder whose defaults are this process's (see [`Environment::load`]).
