@@ -20,8 +20,8 @@ pub struct ParameterSweep {
     pub sets: Vec<Value>,
 }
 
-#[node]
-impl ParameterSweep {
+impl GenProcess for ParameterSweep {
+    type Item = i64;
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
         for set in &self.sets {
             let properties = set.as_object().cloned().ok_or_else(|| {

@@ -18,8 +18,8 @@ pub struct WordCount {
     pub text: String,
 }
 
-#[node]
-impl WordCount {
+impl Process for WordCount {
+    type Output = i64;
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(i64::try_from(self.text.split_whitespace().count())?)
     }
@@ -46,27 +46,22 @@ async fn run(input: &str) -> anyhow::Result<(Value, Value)> {
         Output { name: "words", value: count.output };
     };
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let progress = tokio::spawn(async move {
-        while let Some(message) = rx.recv().await {
-            match message {
-                ProcessingMessage::JobUpdate(u) => eprintln!("job      {}", u.status),
-                ProcessingMessage::NodeUpdate(u) => {
-                    eprintln!("node     {:<10} {}", u.node_id, u.status)
-                }
-                ProcessingMessage::OutputUpdate(u) => {
-                    eprintln!("output   {:<10} {}", u.output_name, u.value)
-                }
-                _ => {}
-            }
-        }
-    });
-    let ctx = ProcessingContext::builder().messages(tx).build();
     let mut params = Map::new();
     params.insert("text".into(), Value::String(input.to_owned()));
-    let result = wf.run_with_params(&ctx, params.clone()).await?;
-    drop(ctx);
-    progress.await?;
+    let ctx = ProcessingContext::default();
+    // Every message of the run, as it comes.
+    let result = wf
+        .run_with(&ctx, params.clone(), |message| match message {
+            ProcessingMessage::JobUpdate(u) => eprintln!("job      {}", u.status),
+            ProcessingMessage::NodeUpdate(u) => {
+                eprintln!("node     {:<10} {}", u.node_id, u.status)
+            }
+            ProcessingMessage::OutputUpdate(u) => {
+                eprintln!("output   {:<10} {}", u.output_name, u.value)
+            }
+            _ => {}
+        })
+        .await?;
     println!("shout: {}", result.shout); // a String
     println!("words: {}", result.words); // an i64
 

@@ -3,8 +3,10 @@
 //! result schemas, limits, cancellation, the built-in tools' refusals, and the Agent node on
 //! the WebSocket.
 
+mod node_harness;
 mod scripted_llm;
 
+use node_harness::ctx_with_settings as env_ctx;
 use nodetool::agents::{
     Agent, AgentError, AgentLimits, SubTaskError, Tool, ToolError, ToolSet, CREATE_TASK,
 };
@@ -842,19 +844,6 @@ async fn search_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), seen)
-}
-
-fn env_ctx(vars: &[(&str, &str)]) -> ProcessingContext {
-    let env = nodetool::config::Environment::builder()
-        .process_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
-        .dotenv_dir(None)
-        .settings_file(None)
-        .secrets_file(None)
-        .build()
-        .unwrap();
-    ProcessingContext::builder()
-        .environment(Arc::new(env))
-        .build()
 }
 
 #[tokio::test]

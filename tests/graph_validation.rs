@@ -24,8 +24,37 @@ fn unknown_node_types_are_named() {
         problems(&graph),
         vec![ValidationError::UnknownNodeType {
             node_id: "n1".into(),
-            node_type: "no.such.Node".into()
+            node_type: "no.such.Node".into(),
+            hint: "",
         }]
+    );
+}
+
+#[test]
+fn a_standard_type_without_the_std_nodes_crate_names_the_crate() {
+    let graph = Graph {
+        nodes: vec![node("n1", "lib.math.Add", json!({}))],
+        edges: vec![],
+    };
+    let error = WorkflowPlan::new(&graph, &NodeRegistry::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("node `n1`: unknown node type `lib.math.Add`: NodeTool's standard node types are in the nodetool-std-nodes crate; add it to your dependencies and call `nodetool_std_nodes::link()`"),
+        "{error}"
+    );
+    // With the crate linked, a type it lacks is only unknown.
+    nodetool_std_nodes::link();
+    let graph = Graph {
+        nodes: vec![node("n1", "lib.math.NoSuch", json!({}))],
+        edges: vec![],
+    };
+    let error = WorkflowPlan::new(&graph, NodeRegistry::global())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("unknown node type `lib.math.NoSuch`"),
+        "{error}"
     );
 }
 

@@ -320,6 +320,49 @@ async fn posts_the_same_messages_as_the_dynamic_runner() {
 }
 
 #[tokio::test]
+async fn run_with_hands_every_message_to_a_closure_in_order() {
+    nodetool_std_nodes::link();
+    let wf = workflow! {
+        numbers = list::GenerateSequence { start: 0, stop: 3 };
+        doubled = Double { x: numbers.output };
+        collected = control::Collect { input_item: doubled.output };
+        Output { name: "items", value: collected.output };
+    };
+    let ctx = ProcessingContext::builder().workflow_id("wf").build();
+    let mut static_messages = Vec::new();
+    let result = wf
+        .run_with(&ctx, Map::new(), |m| static_messages.push(m))
+        .await
+        .unwrap();
+    assert_eq!(result.items, vec![0, 2, 4]);
+    let runner = wf.to_runner().unwrap();
+    let mut dynamic_messages = Vec::new();
+    let dynamic = runner
+        .run_with(&ctx, Map::new(), |m| dynamic_messages.push(m))
+        .await
+        .unwrap();
+    assert_eq!(dynamic.to_json()["items"], json!([0, 2, 4]));
+    // The same messages as a listener of one's own receives, first to last.
+    let listened =
+        collect_messages(|ctx| async move { runner.run(&ctx, Map::new()).await.unwrap() }).await;
+    assert_eq!(message_kinds(&dynamic_messages), message_kinds(&listened));
+    assert_eq!(
+        message_kinds(&static_messages),
+        message_kinds(&dynamic_messages)
+    );
+    for messages in [&static_messages, &dynamic_messages] {
+        assert!(
+            matches!(messages.first(), Some(ProcessingMessage::JobUpdate(u)) if u.status == "running")
+        );
+        assert!(
+            matches!(messages.last(), Some(ProcessingMessage::JobUpdate(u)) if u.status == "completed")
+        );
+    }
+    // The context given keeps no listener of the run's.
+    assert!(!ctx.has_listener());
+}
+
+#[tokio::test]
 async fn exports_graph_json_and_mermaid() {
     let wf = workflow! {
         text = constant::String { value: "a b" };

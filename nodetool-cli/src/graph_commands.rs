@@ -154,25 +154,17 @@ pub fn nodes_show(node_type: &str, json: bool) -> anyhow::Result<ExitCode> {
 pub async fn run(file: &Path, params: &[String], json: bool) -> anyhow::Result<ExitCode> {
     let params = parse_params(params)?;
     let (graph, runner) = load(file)?;
-    let progress = Progress::new(&graph, runner.plan().node_ids().collect());
-    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let watcher = tokio::spawn(async move {
-        let mut progress = progress;
-        while let Some(message) = rx.recv().await {
-            progress.update(&message);
-        }
-        progress.finish();
-    });
-    let mut ctx = ProcessingContext::builder().messages(tx);
+    let mut progress = Progress::new(&graph, runner.plan().node_ids().collect());
+    let mut ctx = ProcessingContext::builder();
     // Settings are read once here; a broken configuration is reported by the nodes that need
     // a setting (they load it themselves), not by graphs that need none.
     if let Ok(environment) = nodetool::config::Environment::load() {
         ctx = ctx.environment(std::sync::Arc::new(environment));
     }
-    let ctx = ctx.build();
-    let result = runner.run(&ctx, params).await;
-    drop(ctx);
-    watcher.await.context("the progress display failed")?;
+    let result = runner
+        .run_with(&ctx.build(), params, |message| progress.update(&message))
+        .await;
+    progress.finish();
     let result = result.with_context(|| format!("running {}", file.display()))?;
     if json {
         println!("{}", result.to_json());
@@ -182,6 +174,15 @@ pub async fn run(file: &Path, params: &[String], json: bool) -> anyhow::Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress line on stderr, or an INFO event when stderr carries JSON logs.
+fn line(text: std::fmt::Arguments<'_>) {
+    if crate::json_logs() {
+        tracing::info!(target: "nodetool::progress", "{text}");
+    } else {
+        eprintln!("{text}");
+    }
 }
 
 /// One line (or bar) per node.
@@ -197,7 +198,7 @@ impl Progress {
             .iter()
             .map(|n| (n.id.clone(), n.node_type.clone()))
             .collect();
-        if !std::io::stderr().is_terminal() {
+        if !std::io::stderr().is_terminal() || crate::json_logs() {
             return Self { bars: None, types };
         }
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
@@ -222,7 +223,7 @@ impl Progress {
         match message {
             ProcessingMessage::NodeUpdate(u) => {
                 let text = match &u.error {
-                    Some(e) => format!("{}: {e}", u.status),
+                    Some(e) => format!("{}: {}", u.status, nodetool::telemetry::redact(e)),
                     None => u.status.to_string(),
                 };
                 match self.bars.as_ref().and_then(|(_, b)| b.get(&*u.node_id)) {
@@ -236,7 +237,7 @@ impl Progress {
                     },
                     None if u.status != "running" => {
                         let ty = self.types.get(&*u.node_id).map_or("", String::as_str);
-                        eprintln!("{} ({ty}): {text}", u.node_id);
+                        line(format_args!("{} ({ty}): {text}", u.node_id));
                     }
                     None => {}
                 }
@@ -244,18 +245,22 @@ impl Progress {
             ProcessingMessage::NodeProgress(p) => {
                 match self.bars.as_ref().and_then(|(_, b)| b.get(&*p.node_id)) {
                     Some(bar) => bar.set_message(format!("{}/{}", p.progress, p.total)),
-                    None => eprintln!("{}: {}/{}", p.node_id, p.progress, p.total),
+                    None => line(format_args!("{}: {}/{}", p.node_id, p.progress, p.total)),
                 }
             }
             ProcessingMessage::LogUpdate(l) => match &self.bars {
                 Some((multi, _)) => {
                     let _ = multi.println(format!("{}: {}", l.node_id, l.content));
                 }
-                None => eprintln!("{}: {}", l.node_id, l.content),
+                None => line(format_args!("{}: {}", l.node_id, l.content)),
             },
             ProcessingMessage::JobUpdate(u) if self.bars.is_none() => match &u.error {
-                Some(e) => eprintln!("job {}: {e}", u.status),
-                None => eprintln!("job {}", u.status),
+                Some(e) => line(format_args!(
+                    "job {}: {}",
+                    u.status,
+                    nodetool::telemetry::redact(e)
+                )),
+                None => line(format_args!("job {}", u.status)),
             },
             _ => {}
         }

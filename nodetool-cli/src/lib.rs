@@ -128,6 +128,12 @@ enum Command {
         /// Seconds running jobs get to finish at shutdown before they are handed back.
         #[arg(long, default_value_t = 30)]
         grace: u64,
+        /// Serve Prometheus metrics (`/metrics`) and `/health` on this port.
+        #[arg(long)]
+        metrics_port: Option<u16>,
+        /// The address the metrics port binds.
+        #[arg(long, default_value = "127.0.0.1", requires = "metrics_port")]
+        metrics_host: std::net::IpAddr,
     },
 }
 
@@ -239,11 +245,53 @@ enum SettingsCommand {
 /// Parses the process's arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _telemetry = telemetry(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {}", report(&error));
+            eprintln!("error: {}", nodetool::telemetry::redact(&report(&error)));
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether logs are JSON lines: then stderr carries nothing else (progress becomes events).
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stderr is for JSON log lines only.
+pub(crate) fn json_logs() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Installs the log subscriber (stderr): `serve` and `worker` log at INFO, the other commands
+/// only warnings, unless a level is configured (`NODETOOL_LOG_LEVEL`, `LOG_LEVEL`, `RUST_LOG`).
+/// A bad log setting is reported and leaves warnings on; the guard flushes span export.
+fn telemetry(command: &Command) -> Option<nodetool::telemetry::TelemetryGuard> {
+    use nodetool::telemetry::{LogFormat, LogSettings};
+    // A configuration that cannot be read is the command's error to report.
+    let env = Environment::load().ok()?;
+    let default_level = match command {
+        Command::Serve { .. } | Command::Worker { .. } => "INFO",
+        _ => "WARNING",
+    };
+    let settings = LogSettings::from_env_or(&env, default_level).unwrap_or_else(|error| {
+        eprintln!("nodetool: warning: {error}; logging warnings only");
+        LogSettings {
+            filter: "warn".to_owned(),
+            format: LogFormat::Text,
+            color: false,
+            date_format: None,
+        }
+    });
+    JSON_LOGS.store(
+        settings.format == LogFormat::Json,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    match nodetool::telemetry::install(&env, &settings) {
+        Ok(guard) => Some(guard),
+        Err(error) => {
+            eprintln!("nodetool: warning: logs are off: {error}");
+            None
         }
     }
 }
@@ -304,10 +352,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             concurrency,
             name,
             grace,
+            metrics_port,
+            metrics_host,
         } => multi_thread_runtime()?.block_on(worker_command::worker(worker_command::WorkerArgs {
             concurrency,
             name,
             grace,
+            metrics: metrics_port.map(|port| std::net::SocketAddr::new(metrics_host, port)),
         })),
     }
 }

@@ -16,6 +16,8 @@ pub struct WorkerArgs {
     pub concurrency: Option<usize>,
     pub name: Option<String>,
     pub grace: u64,
+    /// Where to serve `/metrics` and `/health`.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// The worker's name: the one given, else host name and process id.
@@ -69,6 +71,22 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         shutdown.await;
         stopper.cancel();
     });
+    if let Some(addr) = args.metrics {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding the metrics port {addr}"))?;
+        let local = listener
+            .local_addr()
+            .context("reading the metrics address")?;
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            let served = nodetool::api::serve_metrics(listener, stopped.cancelled_owned()).await;
+            if let Err(error) = served {
+                tracing::warn!(%error, "the metrics port stopped");
+            }
+        });
+        eprintln!("nodetool: metrics on http://{local}/metrics");
+    }
     eprintln!("nodetool: worker {} pulling jobs", worker.name());
     worker
         .run(stop, Duration::from_secs(args.grace))

@@ -40,8 +40,8 @@ pub(crate) fn expand_node(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
             match static_impl::parse_impl(&i) {
                 Ok(firing) if diags.is_empty() => {
-                    let static_impl = static_impl::static_node_impl(&i, &firing);
-                    Ok(quote!(#i #static_impl))
+                    let behaviour = static_impl::behaviour_impl(&i, &firing);
+                    Ok(quote!(#i #behaviour))
                 }
                 Ok(_) => Err(quote!(#i)),
                 Err(e) => {
@@ -103,26 +103,31 @@ fn fn_node(f: &ItemFn, node: &FnNode) -> TokenStream {
         quote!(#[doc = #d])
     });
     let node_impl = node_impl(model);
-    let firing = static_impl::Firing {
-        mode: Mode::Buffered,
-        out: output.clone(),
-    };
-    let static_impl = static_impl::static_node_impl(&syn::parse_quote!(impl #ident {}), &firing);
     quote! {
         #f
-        #static_impl
 
         #doc
         #[derive(Debug, Clone)]
         #vis struct #ident { #(#field_defs),* }
+
+        impl ::nodetool::workflows::Process for #ident {
+            type Output = #output;
+            fn process(&self, ctx: &::nodetool::workflows::ProcessingContext)
+                -> impl ::core::future::Future<Output = ::nodetool::Result<#output>> + ::core::marker::Send
+            {
+                async move {
+                    let _ = ctx;
+                    #body
+                }
+            }
+        }
 
         impl #ident {
             /// Runs the node's function on the node's inputs.
             pub async fn process(&self, ctx: &::nodetool::workflows::ProcessingContext)
                 -> ::core::result::Result<#output, ::nodetool::workflows::BoxError>
             {
-                let _ = ctx;
-                #body
+                <Self as ::nodetool::workflows::Process>::process(self, ctx).await
             }
         }
 
@@ -211,17 +216,17 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
     let (mode, slots_expr, is_streaming_output) = match opts.mode {
         Mode::Buffered => (
             quote!(Buffered),
-            quote_spanned!(ident.span()=> #nt::__private::slots_of_process(#ident::process)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_process(<#ident as #nt::workflows::Process>::process)),
             false,
         ),
         Mode::StreamingOutput => (
             quote!(StreamingOutput),
-            quote_spanned!(ident.span()=> #nt::__private::slots_of_gen_process(#ident::gen_process)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_gen_process(<#ident as #nt::workflows::GenProcess>::gen_process)),
             true,
         ),
         Mode::StreamingInput => (
             quote!(StreamingInput),
-            quote_spanned!(ident.span()=> #nt::__private::slots_of_run(#ident::run)),
+            quote_spanned!(ident.span()=> #nt::__private::slots_of_run(<#ident as #nt::workflows::Run>::run)),
             false,
         ),
     };
@@ -246,7 +251,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 outputs: &'a mut #nt::workflows::NodeOutputs,
             ) -> #nt::workflows::BoxFuture<'a, ::core::result::Result<(), #nt::workflows::NodeError>> {
                 ::std::boxed::Box::pin(async move {
-                    let out = #ident::process(node, ctx).await.map_err(#nt::workflows::NodeError::failed)?;
+                    let out = <#ident as #nt::workflows::Process>::process(node, ctx).await.map_err(#nt::workflows::NodeError::failed)?;
                     outputs.send_all(#nt::workflows::Outputs::into_values(out)).await
                 })
             }
@@ -258,7 +263,7 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 outputs: &'a mut #nt::workflows::NodeOutputs,
             ) -> #nt::workflows::BoxFuture<'a, ::core::result::Result<(), #nt::workflows::NodeError>> {
                 ::std::boxed::Box::pin(async move {
-                    #ident::gen_process(node, ctx, #nt::workflows::Emitter::new(outputs))
+                    <#ident as #nt::workflows::GenProcess>::gen_process(node, ctx, #nt::workflows::Emitter::new(outputs))
                         .await
                         .map_err(#nt::workflows::NodeError::failed)
                 })
@@ -285,15 +290,19 @@ pub(crate) fn node_impl(model: &NodeModel) -> TokenStream {
                 outputs: &'a mut #nt::workflows::NodeOutputs,
             ) -> #nt::workflows::BoxFuture<'a, ::core::result::Result<(), #nt::workflows::NodeError>> {
                 ::std::boxed::Box::pin(async move {
-                    #ident::run(node, ctx, inputs, #nt::workflows::Emitter::new(outputs))
+                    <#ident as #nt::workflows::Run>::run(node, ctx, inputs, #nt::workflows::Emitter::new(outputs))
                         .await
                         .map_err(#nt::workflows::NodeError::failed)
                 })
             }
         },
     };
+    let static_node =
+        static_impl::static_node_impl(&quote_spanned!(ident.span()=> #ident), opts.mode);
 
     quote! {
+        #static_node
+
         const _: () = {
             const __DESCRIPTOR: #nt::workflows::NodeDescriptor = #nt::workflows::NodeDescriptor {
                 node_type: #node_type,

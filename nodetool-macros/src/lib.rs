@@ -1,8 +1,8 @@
 //! Procedural macros of `nodetool`. Use them through `nodetool` (`nodetool::node`,
 //! `nodetool::Outputs`), which documents them.
 //!
-//! This crate only parses and calls into plain modules: [`parse`] reads the user's item into a
-//! model, [`codegen`] turns the model into code, [`diagnostics`] collects every error with a
+//! This crate only parses and calls into plain modules: `parse` reads the user's item into a
+//! model, `codegen` turns the model into code, `diagnostics` collects every error with a
 //! span on the offending token.
 
 use proc_macro::TokenStream;

@@ -1,11 +1,80 @@
-//! `#[node]` on a node struct's `impl` block: the typed firing `workflow!` uses
-//! (`nodetool::workflows::StaticNode`), read off `process`, `gen_process` or `run`.
+//! The typed firing `workflow!` uses (`nodetool::workflows::StaticNode`), made from the
+//! node's behaviour trait (`Process`, `GenProcess` or `Run`), and `#[node]` on an `impl`
+//! block (the older spelling): it reads the output type off `process`, `gen_process` or `run`
+//! and implements the behaviour trait by calling them.
 
 use crate::parse::Mode;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ImplItem, ItemImpl, PathArguments, ReturnType, Type};
+
+/// The behaviour trait of `mode` and its associated output type's name.
+fn behaviour(mode: Mode) -> (TokenStream, TokenStream) {
+    match mode {
+        Mode::Buffered => (quote!(::nodetool::workflows::Process), quote!(Output)),
+        Mode::StreamingOutput => (quote!(::nodetool::workflows::GenProcess), quote!(Item)),
+        Mode::StreamingInput => (quote!(::nodetool::workflows::Run), quote!(Item)),
+    }
+}
+
+/// `<#self_ty as Trait>::Output` (or `::Item`): what one firing of the node produces.
+pub(crate) fn output_of(self_ty: &TokenStream, mode: Mode) -> Type {
+    let (tr, assoc) = behaviour(mode);
+    syn::parse_quote!(<#self_ty as #tr>::#assoc)
+}
+
+/// `impl Process for #self_ty` (or `GenProcess`, `Run`) calling the inherent method of the
+/// same name, its error boxed.
+pub(crate) fn behaviour_impl(item: &ItemImpl, firing: &Firing) -> TokenStream {
+    let nt = quote!(::nodetool);
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let out = &firing.out;
+    let (tr, assoc) = behaviour(firing.mode);
+    let result = |t: TokenStream| quote!(impl ::core::future::Future<Output = #nt::Result<#t>> + ::core::marker::Send);
+    let method = match firing.mode {
+        Mode::Buffered => {
+            let ret = result(quote!(#out));
+            quote! {
+                fn process(&self, ctx: &#nt::workflows::ProcessingContext) -> #ret {
+                    async move { <#self_ty>::process(self, ctx).await.map_err(::core::convert::Into::into) }
+                }
+            }
+        }
+        Mode::StreamingOutput => {
+            let ret = result(quote!(()));
+            quote! {
+                fn gen_process(
+                    &self,
+                    ctx: &#nt::workflows::ProcessingContext,
+                    out: #nt::workflows::Emitter<'_, #out>,
+                ) -> #ret {
+                    async move { <#self_ty>::gen_process(self, ctx, out).await.map_err(::core::convert::Into::into) }
+                }
+            }
+        }
+        Mode::StreamingInput => {
+            let ret = result(quote!(()));
+            quote! {
+                fn run(
+                    &mut self,
+                    ctx: &#nt::workflows::ProcessingContext,
+                    inputs: &mut #nt::workflows::NodeInputs,
+                    out: #nt::workflows::Emitter<'_, #out>,
+                ) -> #ret {
+                    async move { <#self_ty>::run(self, ctx, inputs, out).await.map_err(::core::convert::Into::into) }
+                }
+            }
+        }
+    };
+    quote! {
+        impl #impl_generics #tr for #self_ty #where_clause {
+            type #assoc = #out;
+            #method
+        }
+    }
+}
 
 /// What `workflow!` needs of a node's method: how it runs and what one firing produces.
 pub(crate) struct Firing {
@@ -109,12 +178,10 @@ fn emitter_item(ty: &Type) -> Option<Type> {
     first_generic(ty)
 }
 
-/// `impl StaticNode for #self_ty`.
-pub(crate) fn static_node_impl(item: &ItemImpl, firing: &Firing) -> TokenStream {
+/// `impl StaticNode for #self_ty`, firing through the node's behaviour trait.
+pub(crate) fn static_node_impl(self_ty: &TokenStream, mode: Mode) -> TokenStream {
     let nt = quote!(::nodetool);
-    let self_ty = &item.self_ty;
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let out = &firing.out;
+    let out = &output_of(self_ty, mode);
     let result = quote!(::core::result::Result<(), #nt::workflows::NodeError>);
     let future = quote!(impl ::core::future::Future<Output = #result> + ::core::marker::Send);
     // `fn fire<S: OutputSink<Out>>(&mut self, ctx, sink: &mut S) -> impl Future + Send`.
@@ -139,21 +206,24 @@ pub(crate) fn static_node_impl(item: &ItemImpl, firing: &Firing) -> TokenStream 
         }
     };
     let emitter = quote!(#nt::workflows::Emitter::to_slot(&slot));
-    let body = match firing.mode {
+    let body = match mode {
         Mode::Buffered => quote! {
             #fire_sig {
                 async move {
-                    let out = <#self_ty>::process(self, ctx).await.map_err(#nt::workflows::NodeError::failed)?;
+                    let out = <#self_ty as #nt::workflows::Process>::process(self, ctx).await.map_err(#nt::workflows::NodeError::failed)?;
                     #nt::workflows::OutputSink::send(sink, out).await
                 }
             }
         },
         Mode::StreamingOutput => {
-            let run = drive(quote!(<#self_ty>::gen_process(self, ctx, #emitter)));
+            let run = drive(
+                quote!(<#self_ty as #nt::workflows::GenProcess>::gen_process(self, ctx, #emitter)),
+            );
             quote!(#fire_sig { #run })
         }
         Mode::StreamingInput => {
-            let run = drive(quote!(<#self_ty>::run(self, ctx, inputs, #emitter)));
+            let run =
+                drive(quote!(<#self_ty as #nt::workflows::Run>::run(self, ctx, inputs, #emitter)));
             quote! {
                 #fire_sig {
                     let _ = (ctx, sink);
@@ -176,7 +246,7 @@ pub(crate) fn static_node_impl(item: &ItemImpl, firing: &Firing) -> TokenStream 
         }
     };
     quote! {
-        impl #impl_generics #nt::workflows::StaticNode for #self_ty #where_clause {
+        impl #nt::workflows::StaticNode for #self_ty {
             type Out = #out;
             #body
         }

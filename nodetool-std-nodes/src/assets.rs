@@ -4,9 +4,19 @@
 
 use crate::json::py_str;
 use crate::text_io::timestamped_name;
+use base64::Engine as _;
 use nodetool::metadata::{FolderRef, TextRef};
 use nodetool::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+/// A NodeTool asset reference of `kind` holding `bytes` as a `mime` data URI.
+pub fn data_ref(kind: &str, mime: &str, bytes: &[u8]) -> Value {
+    let uri = format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    json!({"type": kind, "uri": uri, "asset_id": null, "data": null, "metadata": null})
+}
 
 /// Stores `text` as a new text asset named `name` (in folder `parent`).
 async fn save_text(

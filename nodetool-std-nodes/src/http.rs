@@ -213,6 +213,11 @@ async fn fetch(
     fetch_limited(ctx, method, url, body, accept_json, MAX_RESPONSE_BYTES).await
 }
 
+/// `GET url` with the nodes' checks, redirects and retries; the body.
+pub(crate) async fn get_bytes(ctx: &ProcessingContext, url: &str) -> Result<Vec<u8>> {
+    Ok(fetch(ctx, Method::GET, url, Body::None, false).await?.body)
+}
+
 /// `GET url` for an agent's tool: the same checks as the nodes (public addresses only unless
 /// allowed, each redirect checked), a body of at most `max_bytes` and `timeout` in all;
 /// the content type (lower case, no parameters) and the text.

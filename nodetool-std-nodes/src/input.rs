@@ -88,7 +88,7 @@ pub struct IntegerInput {
     #[input(default = 0)]
     pub min: i64,
     /// The largest value a UI offers.
-    #[input(default = 100)]
+    #[input(default = 99999)]
     pub max: i64,
 }
 
@@ -116,7 +116,7 @@ pub struct FloatInput {
     #[input(default = 0.0)]
     pub min: f64,
     /// The largest value a UI offers.
-    #[input(default = 100.0)]
+    #[input(default = 99999.0)]
     pub max: f64,
 }
 

@@ -11,6 +11,10 @@
 
 #[cfg(feature = "chat")]
 pub mod agents;
+#[cfg(feature = "chat")]
+pub mod agents_claude;
+#[cfg(feature = "chat")]
+pub mod agents_research;
 #[cfg(feature = "assets")]
 pub mod assets;
 pub mod base64;
@@ -18,13 +22,21 @@ pub mod boolean;
 pub mod compare;
 pub mod constant;
 pub mod control;
+pub mod data;
 pub mod date;
 pub mod dictionary;
+pub mod dictionary_io;
 pub mod dynamic;
 mod enums;
+#[cfg(feature = "chat")]
+pub mod generators;
+#[cfg(feature = "assets")]
+pub mod grid;
 pub mod hashlib;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "assets")]
+pub mod image_files;
 pub mod input;
 pub mod json;
 pub mod list;
@@ -32,11 +44,27 @@ pub mod list;
 pub mod llms;
 pub mod markdown;
 pub mod math;
+#[cfg(all(feature = "chat", feature = "assets"))]
+pub mod media;
+pub mod meta_node;
+pub mod nodetool_metadata;
 pub mod os;
 pub mod output;
+#[cfg(feature = "assets")]
+pub mod pillow;
+#[cfg(feature = "assets")]
+pub mod pillow_color;
+pub mod pyfmt;
 pub mod pyre;
 pub mod python;
+#[cfg(feature = "http")]
+pub mod rss;
+#[cfg(feature = "http")]
+pub mod search;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod text;
+pub mod text_format;
 pub mod text_io;
 pub mod text_more;
 pub mod text_regex;

@@ -103,7 +103,7 @@ pub fn message_from_json(value: &Value) -> Result<Message> {
 }
 
 /// An image reference a model can read: its `data:` or `http(s)` URI.
-fn image_url(image: &ImageRef) -> Result<String> {
+pub(crate) fn image_url(image: &ImageRef) -> Result<String> {
     let uri = image.uri.as_str();
     if uri.starts_with("data:") || uri.starts_with("http://") || uri.starts_with("https://") {
         Ok(uri.to_owned())

@@ -147,8 +147,8 @@ pub type Result<T, E = workflows::BoxError> = std::result::Result<T, E>;
 pub mod prelude {
     pub use crate::metadata::NodeValue;
     pub use crate::workflows::{
-        ControlEvent, Emitter, Graph, NodeError, NodeInputs, NodeRegistry, ProcessingContext,
-        RunResult, WorkflowRunner,
+        ControlEvent, Emitter, GenProcess, Graph, NodeError, NodeInputs, NodeRegistry, Process,
+        ProcessingContext, Run, RunResult, WorkflowRunner,
     };
     pub use crate::{node, workflow, Outputs, Result};
 }
@@ -161,3 +161,5 @@ pub mod api;
 pub mod jobs;
 #[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;

@@ -6,6 +6,54 @@ use nodetool::workflows::messages::ProcessingMessage;
 use nodetool::workflows::{RunError, RunResult};
 use serde_json::{json, Map, Value};
 
+/// A context whose settings are only `vars` (no `.env`, settings or secrets files), as a
+/// run configured by those variables alone sees them.
+pub fn ctx_with_settings(vars: &[(&str, &str)]) -> ProcessingContext {
+    let env = nodetool::config::Environment::builder()
+        .process_env(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .expect("an environment of process variables only always builds");
+    ProcessingContext::builder()
+        .environment(std::sync::Arc::new(env))
+        .build()
+}
+
+/// An image reference holding `pixels` (`width` × `height` of `color`) as a PNG data URI.
+pub fn png_ref(pixels: &[u8], width: u32, height: u32, color: image::ExtendedColorType) -> Value {
+    use base64::Engine;
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        pixels,
+        width,
+        height,
+        color,
+    )
+    .expect("test pixels fit their size");
+    let uri = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(out)
+    );
+    json!({"type": "image", "uri": uri})
+}
+
+/// The image a PNG data-URI image reference (as [`png_ref`] makes) holds.
+pub fn png_image(reference: &Value) -> image::DynamicImage {
+    use base64::Engine;
+    assert_eq!(reference["type"], "image", "{reference}");
+    let uri = reference["uri"].as_str().unwrap_or_default();
+    let data = uri
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("not a PNG data URI: {uri:.60}"));
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .expect("base64 data");
+    image::load_from_memory(&bytes).expect("a PNG image")
+}
+
 /// Runs one node with `data` and returns its `output`, or the run's error text.
 pub async fn run_node(node_type: &str, data: Value) -> Result<Value, String> {
     run_node_in(node_type, data, &ProcessingContext::default()).await

@@ -110,13 +110,141 @@ pub struct Scripted {
     script: Box<Script>,
     seen: Mutex<Vec<Seen>>,
     calls: AtomicUsize,
+    media: Mutex<Vec<MediaRequest>>,
 }
+
+/// A request to a media endpoint: its path (after `/v1/`) and its body (JSON, or the
+/// multipart form's text fields and file parts' names and sizes as a JSON object).
+#[derive(Debug, Clone)]
+pub struct MediaRequest {
+    /// `images/generations`, `images/edits`, `audio/speech`, `audio/transcriptions`, `videos`.
+    pub path: String,
+    /// The request's fields.
+    pub body: Value,
+}
+
+/// A 1×1 PNG, the scripted image.
+pub const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// A WAV file of four silent 16-bit samples at 24 kHz, base64.
+pub const WAV_SILENCE: &str =
+    "UklGRiwAAABXQVZFZm10IBAAAAABAAEAwF0AAIC7AAACABAAZGF0YQgAAAAAAAAAAAAAAA==";
+
+/// What the scripted transcription says.
+pub const TRANSCRIPT: &str = "Scripted transcript: the meeting agreed to ship on Friday.";
+
+/// The scripted video's bytes (the start of an MP4 file).
+pub const MP4_BYTES: &[u8] = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom";
 
 impl Scripted {
     /// Every request so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// Every media request so far.
+    pub fn media(&self) -> Vec<MediaRequest> {
+        self.media.lock().unwrap().clone()
+    }
+
+    fn record(&self, path: &str, body: Value) {
+        self.media.lock().unwrap().push(MediaRequest {
+            path: path.to_owned(),
+            body,
+        });
+    }
+}
+
+/// A multipart form's fields: text as strings, files as `{"file": name, "bytes": n}`.
+fn form_fields(headers: &axum::http::HeaderMap, body: &[u8]) -> Value {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return Value::Null;
+    };
+    let delimiter = format!("--{}", boundary.trim_matches('"')).into_bytes();
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let mut fields = serde_json::Map::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, &delimiter) {
+        rest = &rest[start + delimiter.len()..];
+        let end = find(rest, &delimiter).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let Some(split) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..split]);
+        let content = &part[split + 4..];
+        let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let attr = |name: &str| {
+            head.split(&format!("{name}=\""))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_owned)
+        };
+        let Some(name) = attr("name") else { continue };
+        let value = match attr("filename") {
+            Some(file) => json!({"file": file, "bytes": content.len()}),
+            None => json!(String::from_utf8_lossy(content)),
+        };
+        fields.insert(name, value);
+    }
+    Value::Object(fields)
+}
+
+async fn images(
+    State(state): State<Arc<Scripted>>,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = if kind == "edits" {
+        form_fields(&headers, &body)
+    } else {
+        serde_json::from_slice(&body).unwrap_or(Value::Null)
+    };
+    state.record(&format!("images/{kind}"), fields);
+    axum::Json(json!({"created": 0, "data": [{"b64_json": PNG_1X1}]})).into_response()
+}
+
+async fn speech(State(state): State<Arc<Scripted>>, body: Bytes) -> Response {
+    state.record(
+        "audio/speech",
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    );
+    // 0.1 s of a rising ramp: 2,400 16-bit samples at 24 kHz.
+    let pcm: Vec<u8> = (0..2400i16).flat_map(|i| (i * 10).to_le_bytes()).collect();
+    ([("content-type", "audio/pcm")], pcm).into_response()
+}
+
+async fn transcriptions(
+    State(state): State<Arc<Scripted>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    state.record("audio/transcriptions", form_fields(&headers, &body));
+    axum::Json(json!({"text": TRANSCRIPT})).into_response()
+}
+
+async fn create_video(
+    State(state): State<Arc<Scripted>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    state.record("videos", form_fields(&headers, &body));
+    axum::Json(json!({"id": "video_1", "object": "video", "status": "queued", "progress": 0}))
+        .into_response()
+}
+
+async fn video(axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    axum::Json(json!({"id": id, "object": "video", "status": "completed", "progress": 100}))
+        .into_response()
+}
+
+async fn video_content() -> Response {
+    ([("content-type", "video/mp4")], MP4_BYTES).into_response()
 }
 
 async fn completions(
@@ -301,11 +429,18 @@ where
         script: Box::new(move |seen| Box::pin(script(seen))),
         seen: Mutex::new(Vec::new()),
         calls: AtomicUsize::new(0),
+        media: Mutex::new(Vec::new()),
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
         .route("/v1/models", axum::routing::get(models))
         .route("/v1/embeddings", post(embeddings))
+        .route("/v1/images/{kind}", post(images))
+        .route("/v1/audio/speech", post(speech))
+        .route("/v1/audio/transcriptions", post(transcriptions))
+        .route("/v1/videos", post(create_video))
+        .route("/v1/videos/{id}", axum::routing::get(video))
+        .route("/v1/videos/{id}/content", axum::routing::get(video_content))
         .with_state(Arc::clone(&state));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

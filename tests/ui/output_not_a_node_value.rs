@@ -9,7 +9,8 @@ pub struct Bad {
     pub a: i64,
 }
 
-impl Bad {
+impl Process for Bad {
+    type Output = Opaque;
     async fn process(&self, _ctx: &ProcessingContext) -> Result<Opaque> {
         Ok(Opaque)
     }

@@ -230,6 +230,16 @@ pub(crate) fn resolve(mut body: Body, diags: &mut Diagnostics) -> Option<Workflo
                 "an Output needs a `name: \"…\"`: it becomes a field of the result",
             );
         }
+        if output_stmt && !node.given.iter().any(|g| g == "value") {
+            let name = node.output.as_ref().map_or("…", |(_, name)| name.as_str());
+            diags.error(
+                node.path.span(),
+                format!(
+                    "this Output has no `value`: write `value: node.output`, the edge whose \
+                     values become the result's `{name}`"
+                ),
+            );
+        }
         nodes.push(node);
     }
     let mut edges = Vec::with_capacity(pending_edges.len());
@@ -544,6 +554,19 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0].contains("cycle: a → b → a; a workflow's edges"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_output_without_a_value_is_named() {
+        let (_, errors) = check(quote! {
+            a = A {};
+            Output { name: "out" };
+        });
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("this Output has no `value`: write `value: node.output`, the edge whose values become the result's `out`"),
             "{errors:?}"
         );
     }

@@ -17,6 +17,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// An agent: it reaches `objective` by planning subtasks (a model writes the plan with
 /// `create_task`), running those whose input tasks are done concurrently, each in its own
@@ -231,6 +232,15 @@ impl<T: DeserializeOwned> Agent<T> {
     /// `ctx`'s token. Subtask results and conversations are kept in `ctx`'s workspace, if it
     /// has one (`agent/<id>.json`, `agent/<id>.log.jsonl`, `agent/task.json`).
     pub async fn run(&self, ctx: &ProcessingContext) -> Result<T, AgentError> {
+        let span = tracing::info_span!(
+            "agent",
+            provider = self.provider.name(),
+            model = %self.model,
+        );
+        self.run_in_span(ctx).instrument(span).await
+    }
+
+    async fn run_in_span(&self, ctx: &ProcessingContext) -> Result<T, AgentError> {
         let events = Events::new(ctx);
         let task = self.task(ctx, &events).await?;
         events.set_task(task);
@@ -263,7 +273,7 @@ impl<T: DeserializeOwned + Send + 'static> Agent<T> {
     pub fn execute(self, ctx: &ProcessingContext) -> AgentExecution<T> {
         let (tx, rx) = mpsc::channel(256);
         let ctx = ctx.with_listener(Some(tx));
-        let handle = tokio::spawn(async move { self.run(&ctx).await });
+        let handle = tokio::spawn(async move { self.run(&ctx).await }.in_current_span());
         AgentExecution {
             events: rx,
             handle: Some(handle),

@@ -9,6 +9,7 @@ use crate::workflows::ProcessingContext;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 use std::collections::HashMap;
+use tracing::Instrument;
 
 /// Runs the task held by `runner.events`.
 pub(crate) struct TaskExecutor<'a> {
@@ -63,10 +64,18 @@ impl TaskExecutor<'_> {
                     .iter()
                     .filter_map(|d| Some((d.clone(), results.get(d)?.clone())))
                     .collect();
-                running.push(async move {
-                    let outcome = runner.run(&started, &inputs).await;
-                    (i, outcome)
-                });
+                let span = tracing::info_span!("subtask", subtask_id = %sub.id);
+                running.push(
+                    async move {
+                        let outcome = runner.run(&started, &inputs).await;
+                        match &outcome {
+                            Ok(_) => tracing::info!("subtask completed"),
+                            Err(error) => tracing::warn!(%error, "subtask failed"),
+                        }
+                        (i, outcome)
+                    }
+                    .instrument(span),
+                );
             }
             let Some((i, outcome)) = running.next().await else {
                 break;

@@ -27,6 +27,7 @@ pub struct NodeTool {
     description: String,
     parameters: Value,
     outputs: Vec<String>,
+    defaults: Map<String, Value>,
 }
 
 impl NodeTool {
@@ -88,7 +89,21 @@ impl NodeTool {
             description,
             parameters: json!({"type": "object", "properties": properties, "required": required}),
             outputs: m.outputs.iter().map(|o| o.name.clone()).collect(),
+            defaults: Map::new(),
         })
+    }
+
+    /// The same tool under another name (a graph node's title, say).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The same tool with `properties` set before the call's arguments (which win): a graph
+    /// node's own values.
+    pub fn with_properties(mut self, properties: Map<String, Value>) -> Self {
+        self.defaults = properties;
+        self
     }
 
     /// The node type it runs.
@@ -98,7 +113,8 @@ impl NodeTool {
 
     /// A graph of the node with `args` as its data and an output node per output.
     fn graph(&self, args: Value) -> Result<Graph, ToolError> {
-        let data = args_object(&self.name, args)?;
+        let mut data = self.defaults.clone();
+        data.extend(args_object(&self.name, args)?);
         let mut graph = Graph::default();
         graph
             .nodes

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `GET /health` | `"OK"` (no auth) |
 //! | `GET /openapi.json` | the OpenAPI document (no auth) |
+//! | `GET /metrics` | Prometheus metrics, OpenMetrics text (no auth; [`crate::telemetry::Metrics`]) |
 //! | `GET /api/nodes/metadata` | every registered node type's metadata |
 //! | `GET, POST /api/workflows` | the caller's workflows; save one |
 //! | `GET, PUT, DELETE /api/workflows/{id}` | one workflow |
@@ -14,7 +15,9 @@
 //! | `POST /api/jobs/{id}/cancel`, `GET /api/jobs/running/all` | cancel; running jobs |
 //! | `GET /api/settings/secrets`, `GET, PUT, DELETE /api/settings/secrets/{key}` | secrets |
 //! | `GET, POST /api/assets` · `GET, DELETE /api/assets/{id}` · `GET /api/assets/{id}/data` | assets (upload and download streamed) |
+//! | `GET /api/settings` | the registered settings (no values) |
 //! | `GET /ws` | the WebSocket protocol (`run_job`, `cancel_job`, `get_status`) |
+//! | `GET /`, `GET /console/{file}` | the web console ([`console`]; no auth: it asks for a token) |
 //!
 //! Everything under `/api` and `/ws` is scoped to the caller ([`auth::Auth`]): another user's
 //! workflow, job or secret is a 404, never data. Errors are `{"detail": "…"}`.
@@ -31,8 +34,10 @@
 
 mod assets;
 pub mod auth;
+pub mod console;
 mod error;
 pub mod jobs;
+mod metrics;
 #[cfg(feature = "chat")]
 pub mod openai;
 mod openapi;
@@ -43,6 +48,7 @@ mod ws;
 pub use auth::{Auth, AuthConfigError, User, LOCAL_USER};
 pub use error::{ApiError, JsonBody, QueryParams};
 pub use jobs::RunJobRequest;
+pub use metrics::{metrics_router, serve_metrics};
 pub use openapi::openapi_document;
 
 use crate::config::Environment;
@@ -314,12 +320,13 @@ impl AppState {
 /// Every route, over `state` (bodies up to its limit, [`DEFAULT_BODY_LIMIT`] unless set).
 pub fn router(state: AppState) -> Router {
     let body_limit = state.0.body_limit;
-    Router::new()
+    let router = Router::new()
         .route(
             "/health",
             get(|| async { Json(Value::String("OK".into())) }),
         )
         .route("/openapi.json", get(|| async { Json(openapi_document()) }))
+        .route("/metrics", get(metrics::render))
         .route("/api/nodes/metadata", get(node_metadata))
         .route(
             "/api/workflows",
@@ -351,7 +358,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assets/{id}", get(assets::get).delete(assets::delete))
         .route("/api/assets/{id}/data", get(assets::download))
         .route("/ws", get(ws::handler))
+        .route("/api/settings", get(settings_list))
         .merge(v1_routes())
+        .merge(console::routes())
         .fallback(|| async { ApiError::not_found("Route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -359,8 +368,8 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed on this route",
             )
         })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit));
+    metrics::observe(router).with_state(state)
 }
 
 /// OpenAI's `/v1` routes (feature `chat`).
@@ -372,6 +381,25 @@ fn v1_routes() -> Router<AppState> {
 #[cfg(not(feature = "chat"))]
 fn v1_routes() -> Router<AppState> {
     Router::new()
+}
+
+/// `GET /api/settings`: every registered setting (name, group, description, whether it is a
+/// secret, its choices); values are not listed.
+async fn settings_list(_user: User) -> Json<Value> {
+    let settings: Vec<Value> = crate::config::SettingsRegistry::global()
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "package_name": s.package,
+                "env_var": s.env_var,
+                "group": s.group,
+                "description": s.description,
+                "is_secret": s.is_secret,
+                "enum": s.choices,
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "settings": settings }))
 }
 
 async fn node_metadata(_user: User) -> Json<Value> {

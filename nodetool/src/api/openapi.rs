@@ -130,6 +130,8 @@ pub fn openapi_document() -> Value {
             "/api/jobs/running/all": {"get": operation("The caller's running jobs", vec![], None, json_response("running jobs", json!({"type": "array", "items": {"type": "object"}})))},
             "/api/jobs/{id}": {"get": operation("One job", vec![path_param("id")], None, json_response("the job", job.clone()))},
             "/api/jobs/{id}/cancel": {"post": operation("Cancel a running job", vec![path_param("id")], None, json_response("what happened", json!({"type": "object"})))},
+            "/api/settings": {"get": operation("The registered settings (no values)", vec![], None,
+                json_response("settings", json!({"type": "object", "properties": {"settings": {"type": "array", "items": {"type": "object", "properties": {"env_var": {"type": "string"}, "group": {"type": "string"}, "description": {"type": "string"}, "is_secret": {"type": "boolean"}}}}}})))},
             "/api/settings/secrets": {"get": operation("Declared and stored secrets (no values)", vec![], None,
                 json_response("secrets", json!({"type": "object", "properties": {"secrets": {"type": "array", "items": reference("Secret")}}})))},
             "/api/settings/secrets/{key}": {

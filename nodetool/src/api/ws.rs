@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// Query of `/ws`.
 #[derive(Debug, Deserialize)]
@@ -62,8 +63,12 @@ pub async fn handler(
     let ws = ws.max_message_size(limit).max_frame_size(limit);
     Ok(ws.on_upgrade(move |mut socket| async move {
         let _session = session;
+        let _open = crate::telemetry::metrics().websocket_opened();
         match user {
-            Ok(user) => Session::new(state, user).run(socket).await,
+            Ok(user) => {
+                let span = tracing::info_span!("websocket", user_id = %user);
+                Session::new(state, user).run(socket).instrument(span).await
+            }
             Err(_) => {
                 let reason = if missing {
                     "Missing authentication"

@@ -86,6 +86,21 @@ impl ChatError {
         }
     }
 
+    /// A short name of the error's kind (`auth`, `rate_limit`, `context_length`, `network`,
+    /// `api`, `malformed`, `config`, `cancelled`), for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ChatError::Auth { .. } => "auth",
+            ChatError::RateLimited { .. } => "rate_limit",
+            ChatError::ContextLength { .. } => "context_length",
+            ChatError::Network { .. } => "network",
+            ChatError::Api { .. } => "api",
+            ChatError::Malformed { .. } => "malformed",
+            ChatError::Config { .. } => "config",
+            ChatError::Cancelled => "cancelled",
+        }
+    }
+
     /// Whether trying again later may succeed (rate limits, overload, network).
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -23,6 +23,8 @@ mod embeddings;
 mod error;
 mod framing;
 mod gemini;
+pub mod media;
+mod observe;
 mod ollama;
 mod openai;
 mod transport;
@@ -105,23 +107,10 @@ pub fn provider_from_environment(
             format!("no API key: set {var} in the settings or secrets"),
         )
     };
-    let compatible = |var: &str, default: &str| -> Box<dyn ChatProvider> {
-        let base = key(var).unwrap_or_else(|| default.to_owned());
-        Box::new(OpenAiProvider::new(None).with_base_url(base))
-    };
+    if let Some(provider) = openai_compatible_from_environment(name, env) {
+        return Ok(Box::new(provider?));
+    }
     Ok(match name {
-        "openai" => {
-            let base = key("OPENAI_BASE_URL");
-            let api_key = key("OPENAI_API_KEY");
-            if base.is_none() && api_key.is_none() {
-                return Err(missing("openai", "OPENAI_API_KEY"));
-            }
-            let provider = OpenAiProvider::new(api_key);
-            Box::new(match base {
-                Some(base) => provider.with_base_url(base),
-                None => provider,
-            })
-        }
         "anthropic" => Box::new(AnthropicProvider::new(
             key("ANTHROPIC_API_KEY").ok_or_else(|| missing("anthropic", "ANTHROPIC_API_KEY"))?,
         )),
@@ -132,9 +121,6 @@ pub fn provider_from_environment(
             Some(url) => OllamaProvider::new().with_base_url(url),
             None => OllamaProvider::new(),
         }),
-        "llama_cpp" => compatible("LLAMA_CPP_URL", "http://127.0.0.1:8080/v1"),
-        "vllm" => compatible("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"),
-        "lmstudio" => compatible("LMSTUDIO_BASE_URL", "http://127.0.0.1:1234/v1"),
         other => {
             return Err(ChatError::Config {
                 provider: "chat",
@@ -145,6 +131,45 @@ pub fn provider_from_environment(
             })
         }
     })
+}
+
+/// Provider `name` when it speaks OpenAI's API (`openai`, `llama_cpp`, `vllm`, `lmstudio`),
+/// set up from the environment as [`provider_from_environment`] does; `None` for the others.
+#[cfg(feature = "config")]
+pub fn openai_compatible_from_environment(
+    name: &str,
+    env: &crate::config::Environment,
+) -> Option<Result<OpenAiProvider, ChatError>> {
+    let key = |var: &str| {
+        env.get(var)
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_owned)
+    };
+    let compatible = |var: &str, default: &str| {
+        let base = key(var).unwrap_or_else(|| default.to_owned());
+        Some(Ok(OpenAiProvider::new(None).with_base_url(base)))
+    };
+    match name {
+        "openai" => {
+            let base = key("OPENAI_BASE_URL");
+            let api_key = key("OPENAI_API_KEY");
+            if base.is_none() && api_key.is_none() {
+                return Some(Err(ChatError::config(
+                    "openai",
+                    "no API key: set OPENAI_API_KEY in the settings or secrets",
+                )));
+            }
+            let provider = OpenAiProvider::new(api_key);
+            Some(Ok(match base {
+                Some(base) => provider.with_base_url(base),
+                None => provider,
+            }))
+        }
+        "llama_cpp" => compatible("LLAMA_CPP_URL", "http://127.0.0.1:8080/v1"),
+        "vllm" => compatible("VLLM_BASE_URL", "http://127.0.0.1:8000/v1"),
+        "lmstudio" => compatible("LMSTUDIO_BASE_URL", "http://127.0.0.1:1234/v1"),
+        _ => None,
+    }
 }
 
 /// A small, cheap model of `provider`: what is used when no model is named

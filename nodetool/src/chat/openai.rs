@@ -26,9 +26,9 @@ pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// ```
 #[derive(Clone)]
 pub struct OpenAiProvider {
-    transport: Transport,
-    api_key: Option<String>,
-    base_url: String,
+    pub(crate) transport: Transport,
+    pub(crate) api_key: Option<String>,
+    pub(crate) base_url: String,
 }
 
 impl fmt::Debug for OpenAiProvider {

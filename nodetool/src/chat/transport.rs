@@ -116,9 +116,18 @@ macro_rules! chat_provider {
                 'a,
                 ::std::result::Result<$crate::chat::ChatResponse, $crate::chat::ChatError>,
             > {
+                let call = $crate::chat::observe::CallRecord::start($name, &request.model, "chat");
+                let span = call.span().clone();
                 Box::pin(async move {
-                    let build = self.chat_request(request, false)?;
-                    Self::parse_reply(&self.transport.json(&build, cancel).await?)
+                    let reply = ::tracing::Instrument::instrument(
+                        async {
+                            let build = self.chat_request(request, false)?;
+                            Self::parse_reply(&self.transport.json(&build, cancel).await?)
+                        },
+                        span,
+                    )
+                    .await;
+                    call.finish(reply)
                 })
             }
 
@@ -130,12 +139,25 @@ macro_rules! chat_provider {
                 'a,
                 ::std::result::Result<$crate::chat::ChunkStream, $crate::chat::ChatError>,
             > {
+                let call =
+                    $crate::chat::observe::CallRecord::start($name, &request.model, "stream");
+                let span = call.span().clone();
                 Box::pin(async move {
-                    let build = self.chat_request(request, true)?;
-                    let parser = Box::new($parser);
-                    self.transport
-                        .stream(&build, cancel, $framing, parser)
-                        .await
+                    let stream = ::tracing::Instrument::instrument(
+                        async {
+                            let build = self.chat_request(request, true)?;
+                            let parser = Box::new($parser);
+                            self.transport
+                                .stream(&build, cancel, $framing, parser)
+                                .await
+                        },
+                        span,
+                    )
+                    .await;
+                    match stream {
+                        Ok(stream) => Ok(stream.observed(call)),
+                        Err(error) => Err(call.fail(error)),
+                    }
                 })
             }
 
@@ -164,7 +186,16 @@ macro_rules! chat_provider {
                 'a,
                 ::std::result::Result<$crate::chat::Embeddings, $crate::chat::ChatError>,
             > {
-                Box::pin(self.embed_inputs(model, inputs, cancel))
+                let call = $crate::chat::observe::CallRecord::start($name, model, "embed");
+                let span = call.span().clone();
+                Box::pin(async move {
+                    let reply = ::tracing::Instrument::instrument(
+                        self.embed_inputs(model, inputs, cancel),
+                        span,
+                    )
+                    .await;
+                    call.finish(reply)
+                })
             }
         }
     };
@@ -322,6 +353,16 @@ impl Transport {
         }
     }
 
+    /// Sends and returns the whole answer's bytes.
+    pub(crate) async fn bytes(
+        &self,
+        build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Vec<u8>, ChatError> {
+        let response = self.send(build, cancel).await?;
+        read_all(response, cancel, self.provider).await
+    }
+
     /// Sends and parses the whole answer as JSON.
     pub(crate) async fn json(
         &self,
@@ -353,6 +394,7 @@ impl Transport {
             cancel: cancel.clone(),
             finished: false,
             failure: None,
+            call: None,
         })
     }
 
@@ -496,6 +538,8 @@ pub struct ChunkStream {
     cancel: CancellationToken,
     finished: bool,
     failure: Option<ChatError>,
+    /// The provider call this stream ends (`None` for an in-process reply).
+    call: Option<super::observe::CallRecord>,
 }
 
 impl fmt::Debug for ChunkStream {
@@ -540,7 +584,14 @@ impl ChunkStream {
             cancel: CancellationToken::new(),
             finished: true,
             failure: None,
+            call: None,
         }
+    }
+
+    /// This stream ending `call` (its usage, its failure).
+    pub(crate) fn observed(mut self, call: super::observe::CallRecord) -> Self {
+        self.call = Some(call);
+        self
     }
 
     /// The next chunk; `None` when the reply is complete. A stream that breaks off or does
@@ -548,10 +599,17 @@ impl ChunkStream {
     pub async fn next(&mut self) -> Option<Result<Chunk, ChatError>> {
         loop {
             if let Some(chunk) = self.pending.pop_front() {
+                if let (Chunk::Usage(usage), Some(call)) = (&chunk, self.call.as_mut()) {
+                    call.usage(*usage);
+                }
                 return Some(Ok(chunk));
             }
             if self.finished {
-                return self.failure.take().map(Err);
+                let failure = self.failure.take();
+                if let Some(call) = self.call.as_mut() {
+                    call.end(failure.as_ref());
+                }
+                return failure.map(Err);
             }
             let provider = self.provider;
             let Some(response) = self.response.as_mut() else {

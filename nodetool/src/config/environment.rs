@@ -16,6 +16,7 @@
 //! `settings.yaml`; this crate keeps the documented order (and 0.6.3's): `settings.yaml` last.
 //! `tests/config_python_parity.rs` runs Python NodeTool's own code on the same files.
 
+pub use super::error::{ConfigError, Source};
 use super::files;
 use super::registry::SettingsRegistry;
 use std::collections::BTreeMap;
@@ -34,102 +35,6 @@ pub const DEFAULT_ENV: &[(&str, &str)] = &[
     ("LOG_LEVEL", "INFO"),
     ("NODETOOL_ENABLE_TERMINAL_WS", "1"),
 ];
-
-/// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A built-in default.
-    Default,
-    /// A `.env` file.
-    DotEnv(PathBuf),
-    /// The process environment.
-    Process,
-    /// `settings.yaml`.
-    SettingsFile(PathBuf),
-    /// `secrets.yaml`.
-    SecretsFile(PathBuf),
-    /// Set for the test environment (`DB_PATH` in the temporary folder).
-    Test,
-    /// A user's secret in the database.
-    UserSecret,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Default => f.write_str("default"),
-            Source::DotEnv(p) => write!(f, "{}", p.display()),
-            Source::Process => f.write_str("process environment"),
-            Source::UserSecret => f.write_str("the user's secrets"),
-            Source::SettingsFile(p) | Source::SecretsFile(p) => write!(f, "{}", p.display()),
-            Source::Test => f.write_str("test environment"),
-        }
-    }
-}
-
-/// A configuration file or value that could not be used. Values are never part of the
-/// message (they may be secrets).
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A file could not be written.
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A `.env` line could not be parsed.
-    #[error("{}: line {line}: {message}", path.display())]
-    DotEnv {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A YAML file could not be parsed (the message names line and column).
-    #[error("{}: {message}", path.display())]
-    Yaml {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, and where.
-        message: String,
-    },
-    /// A YAML file is not a mapping of names to values.
-    #[error("{}: expected a mapping of names to values at the top level", path.display())]
-    NotAMapping {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A required value is not set in any layer.
-    #[error("`{key}` is not set (set it in the environment, a .env file or settings.yaml)")]
-    Missing {
-        /// The variable.
-        key: String,
-    },
-    /// A value does not parse as the type asked for.
-    #[error("`{key}` (from {origin}) is not a valid {expected}: {message}")]
-    Invalid {
-        /// The variable.
-        key: String,
-        /// Where the value came from.
-        origin: Source,
-        /// The type asked for.
-        expected: &'static str,
-        /// The parser's message.
-        message: String,
-    },
-}
 
 /// Which kind of asset storage the environment asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -517,4 +422,27 @@ fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
         }
     }
     Ok(vars)
+}
+
+// The registry's view of an environment lives here, so `registry` needs nothing above it.
+impl SettingsRegistry {
+    /// Every setting grouped by group (groups and settings in alphabetical order), each with
+    /// whether `env` configures it.
+    pub fn listing(
+        &self,
+        env: &Environment,
+    ) -> BTreeMap<&'static str, Vec<super::registry::SettingStatus>> {
+        let mut groups: BTreeMap<&'static str, Vec<super::registry::SettingStatus>> =
+            BTreeMap::new();
+        for descriptor in self.iter() {
+            groups
+                .entry(descriptor.group)
+                .or_default()
+                .push(super::registry::SettingStatus {
+                    descriptor,
+                    configured: env.get(descriptor.env_var).is_some_and(|v| !v.is_empty()),
+                });
+        }
+        groups
+    }
 }

@@ -2,7 +2,7 @@
 //! `~/.config/nodetool/` (`%APPDATA%\nodetool\` on Windows), read and written in the same
 //! shape as Python NodeTool (a flat mapping of names to values), so both can share them.
 
-use super::environment::ConfigError;
+use super::error::ConfigError;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,7 +1,6 @@
 //! [`SettingsRegistry`]: every setting declared with [`register_setting!`](crate::register_setting),
 //! collected at link time.
 
-use super::environment::Environment;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -91,22 +90,6 @@ impl SettingsRegistry {
     /// Variables declared twice: (the declaration kept, the one ignored).
     pub fn duplicates(&self) -> &[(&'static SettingDescriptor, &'static SettingDescriptor)] {
         &self.duplicates
-    }
-
-    /// Every setting grouped by group (groups and settings in alphabetical order), each with
-    /// whether `env` configures it.
-    pub fn listing(&self, env: &Environment) -> BTreeMap<&'static str, Vec<SettingStatus>> {
-        let mut groups: BTreeMap<&'static str, Vec<SettingStatus>> = BTreeMap::new();
-        for descriptor in self.iter() {
-            groups
-                .entry(descriptor.group)
-                .or_default()
-                .push(SettingStatus {
-                    descriptor,
-                    configured: env.get(descriptor.env_var).is_some_and(|v| !v.is_empty()),
-                });
-        }
-        groups
     }
 }
 

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 /// How long a pull waits for a job before asking again.
 const PULL_WAIT: Duration = Duration::from_secs(2);
@@ -33,7 +34,8 @@ struct Held {
     hand_back: CancellationToken,
 }
 
-/// Runs jobs from the NATS queue. See the [module](self) documentation.
+/// Runs jobs from the NATS queue: pulls each job, records it `running` for its attempt,
+/// heartbeats while it runs, and acknowledges it once its end is recorded.
 pub struct Worker {
     name: String,
     db: Database,
@@ -186,7 +188,19 @@ impl Worker {
     /// Runs one delivery of a job.
     async fn handle(self: Arc<Self>, message: jetstream::Message) {
         let id = String::from_utf8_lossy(&message.payload).into_owned();
-        let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+        let (attempt, pending) = message.info().map_or((1, 0), |i| (i.delivered, i.pending));
+        let metrics = crate::telemetry::metrics();
+        metrics.set_queue_depth(pending);
+        if attempt > 1 {
+            metrics.redelivered();
+        }
+        let span = tracing::info_span!("delivery", job_id = %id, attempt, worker = %self.name);
+        self.handle_delivery(id, attempt, message)
+            .instrument(span)
+            .await;
+    }
+
+    async fn handle_delivery(&self, id: String, attempt: i64, message: jetstream::Message) {
         let cancel = CancellationToken::new();
         let hand_back = CancellationToken::new();
         self.held().insert(

@@ -3,11 +3,12 @@
 
 use super::context::ProcessingContext;
 use super::control::{merge_overrides, parse_received, ControlEvent, Received};
+use super::error::NodeError;
 use super::graph::SyncMode;
 use super::inbox::NodeInbox;
 use super::io::{NodeInputs, NodeOutputs};
 use super::messages::{NodeUpdate, ProcessingMessage};
-use super::node::{ExecutionMode, Node, NodeError};
+use super::node::{ExecutionMode, Node};
 use super::plan::PlannedNode;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -29,6 +30,10 @@ impl Drop for NodeActor {
         self.inbox.close();
     }
 }
+
+/// When a node's execution began (only with telemetry and node timing on, for the duration
+/// metric).
+type Timer = Option<std::time::Instant>;
 
 /// Serialises `requires_gpu` nodes across the whole process.
 pub(crate) static GPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -59,9 +64,13 @@ impl NodeActor {
             let mut inputs =
                 NodeInputs::new(Arc::clone(&self.inbox), Arc::clone(&self.plan.input_names));
             let _gpu = self.gpu_guard().await;
-            self.node
+            let started = self.start_timer();
+            let result = self
+                .node
                 .run(&self.ctx, &mut inputs, &mut self.outputs)
-                .await?;
+                .await;
+            self.stop_timer(started);
+            result?;
             self.post_completed().await;
             return Ok(());
         }
@@ -413,17 +422,42 @@ impl NodeActor {
         })
         .await;
         let _gpu = self.gpu_guard().await;
-        if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
+        let started = self.start_timer();
+        let result = if self.plan.descriptor.mode == ExecutionMode::StreamingInput {
             let mut inputs =
                 NodeInputs::new(Arc::clone(&self.inbox), Arc::clone(&self.plan.input_names));
             self.node
                 .run(&self.ctx, &mut inputs, &mut self.outputs)
-                .await?;
+                .await
         } else {
-            self.node.process(&self.ctx, &mut self.outputs).await?;
-        }
+            self.node.process(&self.ctx, &mut self.outputs).await
+        };
+        self.stop_timer(started);
+        result?;
         self.post_completed().await;
         Ok(())
+    }
+
+    /// When an execution starts (for the node duration metric; nothing without telemetry).
+    #[inline]
+    fn start_timer(&self) -> Timer {
+        #[cfg(feature = "telemetry")]
+        return crate::telemetry::metrics()
+            .node_timing()
+            .then(std::time::Instant::now);
+        #[cfg(not(feature = "telemetry"))]
+        None
+    }
+
+    /// Records the execution that began at `started`.
+    #[inline]
+    fn stop_timer(&self, started: Timer) {
+        #[cfg(feature = "telemetry")]
+        if let Some(started) = started {
+            self.plan.record_duration(started);
+        }
+        #[cfg(not(feature = "telemetry"))]
+        let _ = started;
     }
 
     async fn gpu_guard(&self) -> Option<tokio::sync::MutexGuard<'static, ()>> {

@@ -3,10 +3,10 @@
 
 use super::context::ProcessingContext;
 use super::control::{ControlEvent, CONTROL_HANDLE, LEGACY_CONTROL_OUTPUT};
+use super::emit_slot::{EmitSlot, YieldOnce};
+use super::error::NodeError;
 use super::inbox::NodeInbox;
 use super::messages::{EdgeUpdate, ProcessingMessage};
-use super::node::NodeError;
-use super::static_node::{EmitSlot, YieldOnce};
 use crate::metadata::{NodeValue, OutputSlot};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -229,7 +229,7 @@ impl NodeOutputs {
 }
 
 impl Drop for NodeOutputs {
-    /// Edges not ended by [`close`](Self::close) (the node panicked, or its run was dropped)
+    /// Edges not ended by `close` (the node panicked, or its run was dropped)
     /// end here, so no node downstream waits for items that will never come.
     fn drop(&mut self) {
         for route in self.routes.iter().flatten().chain(&self.control) {

@@ -1,5 +1,10 @@
 //! Graphs, nodes and the runner: NodeTool's `nodetool.workflows`.
 //!
+//! Layers, each module importing only those below it: types (`error`, `messages`, `graph`,
+//! `control`, `cache`, `inbox`, `emit_slot`) at the bottom; `context`, then `io`, `node`,
+//! `behaviour`, `static_node`, `registry`, `plan` above them; the executors (`actor`, `runner`,
+//! `static_exec`, `static_workflow`, `listen`) on top.
+//!
 //! Load a NodeTool graph, validate it against the registered node types, and run it:
 //!
 //! ```
@@ -14,12 +19,16 @@
 //! ```
 
 mod actor;
+mod behaviour;
 mod cache;
 mod context;
 mod control;
+mod emit_slot;
+mod error;
 mod graph;
 mod inbox;
 mod io;
+mod listen;
 mod mermaid;
 pub mod messages;
 mod node;
@@ -32,21 +41,23 @@ mod static_node;
 mod static_workflow;
 mod unwind;
 
+pub use behaviour::{GenProcess, Process, Run};
 pub use cache::{CachedOutputs, NodeCache};
 pub use context::{MessageSender, ProcessingContext, ProcessingContextBuilder};
 pub use control::{ControlEvent, CONTROL_HANDLE, LEGACY_CONTROL_OUTPUT};
+pub use emit_slot::{EmitSlot, OutputSink};
 pub use graph::{
     EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument,
 };
 pub use inbox::{InboxClosed, NodeInbox};
 pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs, SingleOutput};
 pub use node::{
-    BoxError, BoxFuture, ExecutionMode, Node, NodeAlias, NodeDescriptor, NodeError, NodeFlags,
-    NodeRole, NodeType,
+    BoxError, BoxFuture, ControlledNode, ExecutionMode, Node, NodeAlias, NodeDescriptor, NodeError,
+    NodeFlags, NodeRole, NodeType,
 };
-pub use plan::{ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
+pub use plan::{UnknownParam, ValidationError, ValidationErrors, WorkflowPlan, COMMENT_NODE_TYPE};
 pub use registry::{CreateNodeError, NodeRegistry, RegisteredNode};
 pub use runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
-pub use static_node::{EdgeInto, EmitSlot, OutputSink, StaticNode};
+pub use static_node::{EdgeInto, StaticNode};
 pub use static_workflow::StaticWorkflow;
 pub use tokio_util::sync::CancellationToken;

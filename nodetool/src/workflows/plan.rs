@@ -1,10 +1,10 @@
 //! [`WorkflowPlan`]: a graph checked against the registry and laid out for the runner.
 
 use super::control::CONTROL_HANDLE;
+use super::error::NodeError;
 use super::graph::{EdgeType, Graph, GraphEdge, GraphNode, SyncMode};
-use super::node::{ExecutionMode, Node, NodeDescriptor, NodeError, NodeRole};
+use super::node::{ControlledNode, ExecutionMode, Node, NodeDescriptor, NodeRole};
 use super::registry::{is_empty, NodeRegistry};
-use super::runner::RunError;
 use crate::metadata::{NodeMetadata, TypeMetadata};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -13,6 +13,16 @@ use std::sync::Arc;
 
 /// NodeTool's comment node: documentation on the canvas, never run.
 pub const COMMENT_NODE_TYPE: &str = "nodetool.workflows.base_node.Comment";
+
+/// A run parameter that names no input node of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown parameter `{name}` (the graph's inputs: {available})")]
+pub struct UnknownParam {
+    /// The parameter.
+    pub name: String,
+    /// The input names the graph has (`none` when it has none).
+    pub available: String,
+}
 
 /// One problem found in a graph, naming the node and handle it concerns.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -24,12 +34,15 @@ pub enum ValidationError {
         node_id: String,
     },
     /// No node type of that name is registered.
-    #[error("node `{node_id}`: unknown node type `{node_type}`")]
+    #[error("node `{node_id}`: unknown node type `{node_type}`{hint}")]
     UnknownNodeType {
         /// The node.
         node_id: String,
         /// The unknown type.
         node_type: String,
+        /// What to do about it, when a crate is likely missing (else empty): see
+        /// [`NodeRegistry::unknown_type_hint`].
+        hint: &'static str,
     },
     /// An edge names a node that is not in the graph.
     #[error("edge `{edge}`: no node with id `{node_id}`")]
@@ -224,6 +237,13 @@ pub(crate) struct PlannedNode {
     pub(crate) control_inputs: usize,
     /// For input nodes: the parameter name.
     pub(crate) param_name: Option<String>,
+    /// The outputs the graph declares for a node type that supports dynamic outputs.
+    pub(crate) dynamic_outputs: Vec<crate::metadata::OutputSlot>,
+    /// The nodes this node controls, described for it.
+    pub(crate) controlled: Arc<[ControlledNode]>,
+    /// The node type's duration histogram, looked up on the first execution.
+    #[cfg(feature = "telemetry")]
+    pub(crate) durations: std::sync::OnceLock<prometheus_client::metrics::histogram::Histogram>,
 }
 
 impl PlannedNode {
@@ -231,11 +251,25 @@ impl PlannedNode {
     pub(crate) fn instantiate(&self) -> Result<Box<dyn Node>, (String, NodeError)> {
         let mut node = (self.descriptor.create)();
         node.set_input_names(&self.input_names);
+        if !self.dynamic_outputs.is_empty() {
+            node.set_dynamic_outputs(&self.dynamic_outputs);
+        }
+        if !self.controlled.is_empty() {
+            node.set_controlled_nodes(&self.controlled);
+        }
         for (index, value) in &self.data {
             node.set_input(*index, value.clone())
                 .map_err(|error| (self.input_names[*index].clone(), error))?;
         }
         Ok(node)
+    }
+
+    /// Records one execution that began at `started` in the node type's duration histogram.
+    #[cfg(feature = "telemetry")]
+    pub(crate) fn record_duration(&self, started: std::time::Instant) {
+        self.durations
+            .get_or_init(|| crate::telemetry::metrics().node_histogram(&self.node_type))
+            .observe(started.elapsed().as_secs_f64());
     }
 }
 
@@ -282,12 +316,13 @@ impl WorkflowPlan {
         node.inputs.get(index)
     }
 
-    /// Every parameter names an input node of the graph ([`RunError::UnknownParam`] otherwise).
-    pub fn check_params(&self, params: &Map<String, Value>) -> Result<(), RunError> {
+    /// Every parameter names an input node of the graph ([`UnknownParam`] otherwise; the
+    /// runner reports it as `RunError::UnknownParam`).
+    pub fn check_params(&self, params: &Map<String, Value>) -> Result<(), UnknownParam> {
         let available: Vec<&str> = self.param_names().collect();
         match params.keys().find(|k| !available.contains(&k.as_str())) {
             None => Ok(()),
-            Some(name) => Err(RunError::UnknownParam {
+            Some(name) => Err(UnknownParam {
                 name: name.clone(),
                 available: if available.is_empty() {
                     "none".into()
@@ -366,9 +401,44 @@ impl<'g> Planner<'g> {
         if !self.errors.is_empty() {
             return Err(ValidationErrors(self.errors));
         }
+        let mut planned = planned;
+        self.describe_controlled(&nodes, &mut planned);
         Ok(WorkflowPlan {
             nodes: planned.into_iter().map(Arc::new).collect(),
         })
+    }
+
+    /// Gives each controller the description of the nodes it controls.
+    fn describe_controlled(&self, nodes: &[KnownNode<'_>], planned: &mut [PlannedNode]) {
+        let described: Vec<Vec<ControlledNode>> = planned
+            .iter()
+            .map(|p| {
+                p.control_routes
+                    .iter()
+                    .map(|route| {
+                        let target = &planned[route.target];
+                        let (graph_node, _, _) = nodes[route.target];
+                        let title = graph_node.ui_properties["title"]
+                            .as_str()
+                            .filter(|t| !t.is_empty())
+                            .map_or_else(|| target.title.to_string(), str::to_owned);
+                        ControlledNode {
+                            id: target.id.to_string(),
+                            node_type: target.node_type.to_string(),
+                            title,
+                            properties: target
+                                .data
+                                .iter()
+                                .map(|(i, v)| (target.input_names[*i].clone(), v.clone()))
+                                .collect(),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        for (p, controlled) in planned.iter_mut().zip(described) {
+            p.controlled = controlled.into();
+        }
     }
 
     /// For a node of a dynamic type (`is_dynamic`, e.g. `MakeDictionary`): its type's metadata
@@ -376,8 +446,25 @@ impl<'g> Planner<'g> {
     /// keys the type does not declare, handles edges go into), in that order.
     fn dynamic_metadata(&self, node: &GraphNode) -> Option<NodeMetadata> {
         let meta = &self.registry.get(&node.node_type)?.metadata;
-        if !meta.is_dynamic {
+        let outputs = meta.supports_dynamic_outputs && !node.dynamic_outputs.is_empty();
+        if !meta.is_dynamic && !outputs {
             return None;
+        }
+        let mut meta = meta.clone();
+        if outputs {
+            for (name, type_json) in &node.dynamic_outputs {
+                if meta.output(name).is_none() {
+                    meta.outputs.push(crate::metadata::OutputSlot {
+                        type_metadata: serde_json::from_value(type_json.clone())
+                            .unwrap_or_else(|_| TypeMetadata::any()),
+                        name: name.clone(),
+                        stream: meta.is_streaming_output,
+                    });
+                }
+            }
+        }
+        if !meta.is_dynamic {
+            return Some(meta);
         }
         let mut names: Vec<&str> = Vec::new();
         let into_node = self
@@ -397,7 +484,6 @@ impl<'g> Planner<'g> {
                 names.push(name);
             }
         }
-        let mut meta = meta.clone();
         meta.properties
             .extend(names.into_iter().map(|name| crate::metadata::Property {
                 name: name.to_owned(),
@@ -444,6 +530,7 @@ impl<'g> Planner<'g> {
                 None => self.errors.push(ValidationError::UnknownNodeType {
                     node_id: node.id.clone(),
                     node_type: node.node_type.clone(),
+                    hint: self.registry.unknown_type_hint(&node.node_type),
                 }),
             }
         }
@@ -748,6 +835,15 @@ fn planned_node(
         control_routes: Vec::new(),
         control_inputs: 0,
         param_name,
+        dynamic_outputs: meta
+            .outputs
+            .iter()
+            .filter(|o| node.dynamic_outputs.contains_key(&o.name))
+            .cloned()
+            .collect(),
+        controlled: Arc::from(Vec::new()),
+        #[cfg(feature = "telemetry")]
+        durations: std::sync::OnceLock::new(),
     }
 }
 

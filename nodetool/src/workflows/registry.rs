@@ -1,7 +1,8 @@
 //! [`NodeRegistry`]: every node type linked into the program, by type name.
 
+use super::error::NodeError;
 use super::graph::GraphNode;
-use super::node::{Node, NodeAlias, NodeDescriptor, NodeError};
+use super::node::{Node, NodeAlias, NodeDescriptor};
 use crate::metadata::NodeMetadata;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -108,6 +109,27 @@ impl NodeRegistry {
         true
     }
 
+    /// What to do about an unregistered `node_type`, when the cause is likely a missing
+    /// crate: NodeTool's standard types (under `nodetool.` and `lib.`) come from
+    /// `nodetool-std-nodes`, and when not one of them is registered, that crate is not linked
+    /// in. Empty otherwise.
+    ///
+    /// ```
+    /// use nodetool::workflows::NodeRegistry;
+    /// let empty = NodeRegistry::new();
+    /// assert!(empty.unknown_type_hint("lib.math.Add").contains("nodetool_std_nodes::link()"));
+    /// assert_eq!(empty.unknown_type_hint("my.own.Node"), "");
+    /// ```
+    pub fn unknown_type_hint(&self, node_type: &str) -> &'static str {
+        let standard = |t: &str| t.starts_with("nodetool.") || t.starts_with("lib.");
+        if standard(node_type) && !self.by_type.keys().any(|t| standard(t)) {
+            ": NodeTool's standard node types are in the nodetool-std-nodes crate; add it to \
+             your dependencies and call `nodetool_std_nodes::link()` once before loading graphs"
+        } else {
+            ""
+        }
+    }
+
     /// The node type named `node_type`.
     pub fn get(&self, node_type: &str) -> Option<&RegisteredNode> {
         self.by_type.get(node_type)
@@ -144,6 +166,7 @@ impl NodeRegistry {
             .get(&node.node_type)
             .ok_or_else(|| CreateNodeError::UnknownType {
                 node_type: node.node_type.clone(),
+                hint: self.unknown_type_hint(&node.node_type),
             })?;
         let mut instance = (registered.descriptor.create)();
         for (index, property) in registered.metadata.properties.iter().enumerate() {
@@ -174,10 +197,12 @@ pub(crate) fn is_empty(value: &Value) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum CreateNodeError {
     /// No node type of that name is registered.
-    #[error("unknown node type `{node_type}`")]
+    #[error("unknown node type `{node_type}`{hint}")]
     UnknownType {
         /// The type name.
         node_type: String,
+        /// What to do about it, when a crate is likely missing (else empty).
+        hint: &'static str,
     },
     /// A property value does not fit the property's type.
     #[error("property `{property}`: {source}")]

@@ -2,11 +2,11 @@
 
 use super::actor::NodeActor;
 use super::context::{ProcessingContext, RunScope};
+use super::error::NodeError;
 use super::graph::Graph;
 use super::inbox::NodeInbox;
 use super::io::{NodeOutputs, Route};
 use super::messages::{JobUpdate, ProcessingMessage};
-use super::node::NodeError;
 use super::plan::{PlannedRoute, ValidationErrors, WorkflowPlan};
 use super::registry::NodeRegistry;
 use super::unwind::CatchUnwind;
@@ -14,6 +14,8 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
 
 /// NodeTool's runner keeps at most 3 items per input handle; a larger buffer lets streams
 /// flow with fewer task switches while still bounding memory.
@@ -78,6 +80,15 @@ pub enum RunError {
         /// The output.
         name: String,
     },
+}
+
+impl From<super::plan::UnknownParam> for RunError {
+    fn from(e: super::plan::UnknownParam) -> Self {
+        RunError::UnknownParam {
+            name: e.name,
+            available: e.available,
+        }
+    }
 }
 
 /// What a completed run produced.
@@ -173,7 +184,56 @@ impl WorkflowRunner {
     ///
     /// Posts `job_update` `running`, then node, edge and output messages, then `completed`,
     /// `failed` or `cancelled`.
+    ///
+    /// The run is a `job` span (job, workflow and user id), so every log line of the run
+    /// carries its job id; each node is a `node` span (DEBUG) within it.
     pub async fn run(
+        &self,
+        ctx: &ProcessingContext,
+        params: Map<String, Value>,
+    ) -> Result<RunResult, RunError> {
+        let span = tracing::info_span!(
+            "job",
+            job_id = ctx.job_id(),
+            workflow_id = ctx.workflow_id(),
+            user_id = ctx.user_id(),
+        );
+        let record = JobRecord::start(&span, self.plan.nodes.len());
+        let result = self.run_in_span(ctx, params).instrument(span).await;
+        record.end(&result);
+        result
+    }
+
+    /// [`run`](Self::run), handing every message of the run to `on_message` as it comes (in
+    /// order, on this task): progress without a channel or task of one's own.
+    ///
+    /// ```
+    /// use nodetool::workflows::{Graph, ProcessingContext, WorkflowRunner};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let runner = WorkflowRunner::from_graph(&Graph::from_json_str(r#"{"nodes": [], "edges": []}"#)?)?;
+    /// let mut seen = Vec::new();
+    /// runner
+    ///     .run_with(&ProcessingContext::default(), Default::default(), |m| seen.push(m))
+    ///     .await?;
+    /// assert!(!seen.is_empty()); // job_update running, then completed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn run_with(
+        &self,
+        ctx: &ProcessingContext,
+        params: Map<String, Value>,
+        on_message: impl FnMut(super::messages::ProcessingMessage),
+    ) -> Result<RunResult, RunError> {
+        super::listen::run_listening(
+            ctx,
+            |listened| async move { self.run(&listened, params).await },
+            on_message,
+        )
+        .await
+    }
+
+    async fn run_in_span(
         &self,
         ctx: &ProcessingContext,
         params: Map<String, Value>,
@@ -196,7 +256,14 @@ impl WorkflowRunner {
         let mut running: FuturesUnordered<_> = actors
             .into_iter()
             .enumerate()
-            .map(|(i, actor)| CatchUnwind::new(actor.run()).map(move |outcome| (i, outcome)))
+            .map(|(i, actor)| {
+                let span = tracing::debug_span!(
+                    "node",
+                    node_id = &*actor.plan.id,
+                    node_type = &*actor.plan.node_type,
+                );
+                CatchUnwind::new(actor.run().instrument(span)).map(move |outcome| (i, outcome))
+            })
             .collect();
         let cancel = ctx.cancellation_token().clone();
         let mut failure: Option<RunError> = None;
@@ -349,5 +416,64 @@ impl WorkflowRunner {
             })
         })
         .await;
+    }
+}
+
+/// A run's start and end in the log (INFO) and the job metrics; a run dropped before its end
+/// counts as cancelled.
+struct JobRecord {
+    span: tracing::Span,
+    started: Instant,
+    ended: bool,
+}
+
+impl JobRecord {
+    fn start(span: &tracing::Span, nodes: usize) -> Self {
+        span.in_scope(|| tracing::info!(nodes, "job started"));
+        #[cfg(feature = "telemetry")]
+        crate::telemetry::metrics().job_started();
+        Self {
+            span: span.clone(),
+            started: Instant::now(),
+            ended: false,
+        }
+    }
+
+    fn end(mut self, result: &Result<RunResult, RunError>) {
+        self.ended = true;
+        let millis = self.started.elapsed().as_secs_f64() * 1000.0;
+        let _entered = self.span.enter();
+        let status = match result {
+            Ok(_) => {
+                tracing::info!(duration_ms = millis, "job completed");
+                "completed"
+            }
+            Err(RunError::Cancelled) => {
+                tracing::info!(duration_ms = millis, "job cancelled");
+                "cancelled"
+            }
+            Err(error) => {
+                tracing::warn!(duration_ms = millis, %error, "job failed");
+                "failed"
+            }
+        };
+        self.record(status);
+    }
+
+    fn record(&self, status: &str) {
+        #[cfg(feature = "telemetry")]
+        crate::telemetry::metrics().job_ended(status, self.started.elapsed().as_secs_f64());
+        #[cfg(not(feature = "telemetry"))]
+        let _ = status;
+    }
+}
+
+impl Drop for JobRecord {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _entered = self.span.enter();
+            tracing::info!("job dropped before its end");
+            self.record("cancelled");
+        }
     }
 }

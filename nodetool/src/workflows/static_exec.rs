@@ -12,15 +12,17 @@
 //! gathered lists fire and inboxes close.
 
 use super::context::ProcessingContext;
+use super::emit_slot::OutputSink;
+use super::error::NodeError;
 use super::graph::{Graph, GraphEdge, GraphNode};
 use super::inbox::NodeInbox;
 use super::io::{NodeInputs, Outputs};
 use super::messages::ProcessingMessage;
 use super::messages::{output_type_of, EdgeUpdate, JobUpdate, NodeUpdate, OutputUpdate};
-use super::node::{ExecutionMode, NodeError, NodeRole, NodeType};
+use super::node::{ExecutionMode, NodeRole, NodeType};
 use super::registry::NodeRegistry;
 use super::runner::{RunError, RunResult, WorkflowRunner, DEFAULT_BUFFER_LIMIT};
-use super::static_node::{OutputSink, StaticNode};
+use super::static_node::StaticNode;
 use super::unwind::CatchUnwind;
 use crate::__private::NodeFields;
 use crate::metadata::NodeValue;

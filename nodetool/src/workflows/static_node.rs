@@ -2,22 +2,21 @@
 //! typed outputs go) and [`EdgeInto`] (which values an edge may carry into which input).
 
 use super::context::ProcessingContext;
+use super::emit_slot::OutputSink;
+use super::error::NodeError;
 use super::io::{NodeInputs, Outputs};
-use super::node::{NodeError, NodeType};
+use super::node::NodeType;
 use crate::__private::NodeFields;
 use crate::metadata::{NodeValue, Number};
 use serde_json::{Map, Value};
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Mutex;
-use std::task::{Context, Poll};
 
 /// A node type a `workflow!` can run with typed values: `#[node]` implements it for an
 /// `async fn` node, and for a struct node when `#[node]` is also on the struct's `impl` block.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used in `workflow!` yet",
     label = "not a typed node",
-    note = "put `#[node]` on the `impl` block that holds `{Self}`'s `process`, `gen_process` or `run` too"
+    note = "declare `{Self}` with `#[node]` (on a struct or an async fn) to use it in a workflow"
 )]
 pub trait StaticNode: NodeFields + NodeType {
     /// What one firing produces (a single value, or a `#[derive(Outputs)]` struct).
@@ -39,82 +38,6 @@ pub trait StaticNode: NodeFields + NodeType {
     ) -> impl Future<Output = Result<(), NodeError>> + Send {
         let _ = (ctx, inputs);
         self.fire(ctx, sink)
-    }
-}
-
-/// Where a node's typed outputs go in a `workflow!`: the typed code of the nodes downstream.
-pub trait OutputSink<O>: Send {
-    /// Takes one item; waits while downstream is busy (backpressure).
-    fn send(&mut self, item: O) -> impl Future<Output = Result<(), NodeError>> + Send;
-}
-
-/// Where a streaming node's [`Emitter`](super::Emitter) leaves each item in a `workflow!`:
-/// the node pauses until the item has gone downstream.
-#[derive(Debug)]
-pub struct EmitSlot<O> {
-    item: Mutex<Option<O>>,
-}
-
-impl<O> Default for EmitSlot<O> {
-    fn default() -> Self {
-        Self {
-            item: Mutex::new(None),
-        }
-    }
-}
-
-impl<O> EmitSlot<O> {
-    /// Leaves an item.
-    pub(crate) fn put(&self, item: O) {
-        *self.item.lock().unwrap_or_else(|p| p.into_inner()) = Some(item);
-    }
-
-    fn take(&self) -> Option<O> {
-        self.item.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-
-    /// Runs a streaming node's future `node` (which emits into this slot) and sends every
-    /// item it emits to `sink`, one at a time, before the node goes on.
-    pub async fn drive<S: OutputSink<O>>(
-        &self,
-        node: impl Future<Output = Result<(), NodeError>>,
-        sink: &mut S,
-    ) -> Result<(), NodeError> {
-        enum Step<O> {
-            Done(Result<(), NodeError>),
-            Item(O),
-        }
-        let mut node = std::pin::pin!(node);
-        loop {
-            let step = std::future::poll_fn(|cx| match node.as_mut().poll(cx) {
-                Poll::Ready(result) => Poll::Ready(Step::Done(result)),
-                Poll::Pending => match self.take() {
-                    Some(item) => Poll::Ready(Step::Item(item)),
-                    None => Poll::Pending,
-                },
-            })
-            .await;
-            match step {
-                Step::Done(result) => return result,
-                Step::Item(item) => sink.send(item).await?,
-            }
-        }
-    }
-}
-
-/// A future that is pending once, then ready: lets [`EmitSlot::drive`] take an item.
-#[derive(Debug, Default)]
-pub(crate) struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            Poll::Pending
-        }
     }
 }
 

@@ -53,6 +53,23 @@ where
         (self.run)(Arc::clone(&self.templates), state)
     }
 
+    /// [`run_with_params`](Self::run_with_params), handing every message of the run to
+    /// `on_message` as it comes (in order, on this task): progress without a channel or task
+    /// of one's own.
+    pub async fn run_with(
+        &self,
+        ctx: &ProcessingContext,
+        params: Map<String, Value>,
+        on_message: impl FnMut(super::messages::ProcessingMessage),
+    ) -> Result<R, RunError> {
+        super::listen::run_listening(
+            ctx,
+            |listened| self.run_with_params(&listened, params),
+            on_message,
+        )
+        .await
+    }
+
     /// The workflow as a NodeTool graph: the dynamic runner runs it with the same results.
     pub fn to_graph(&self) -> Graph {
         (self.graph)(&self.templates)
