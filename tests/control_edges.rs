@@ -26,8 +26,9 @@ pub struct Controller {
     #[input(default = 0)]
     pub wait_ms: i64,
 }
-#[node]
-impl Controller {
+impl GenProcess for Controller {
+    type Item = String;
+
     async fn gen_process(
         &self,
         _ctx: &ProcessingContext,
@@ -69,8 +70,9 @@ pub struct Threshold {
     #[input(default = false)]
     pub fail: bool,
 }
-#[node]
-impl Threshold {
+impl Process for Threshold {
+    type Output = String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         if self.fail {
             return Err(format!("threshold {} refused", self.threshold).into());

@@ -22,8 +22,9 @@ pub struct ClientAddress {
     pub x: i64,
 }
 
-#[node]
-impl ClientAddress {
+impl Process for ClientAddress {
+    type Output = i64;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<i64> {
         let address = ctx.http() as *const reqwest::Client as usize;
         SEEN.lock().map_err(|_| "poisoned")?.push(address);

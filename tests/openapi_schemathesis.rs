@@ -4,8 +4,10 @@
 //! (`nodetool serve`, static-token auth) in a temporary HOME. Needs `st` on PATH: `.ci/run`
 //! installs it and sets `NODETOOL_TEST_SCHEMATHESIS=1`; without it the test says it skips.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod process;
+
+use process::Process;
+use std::process::Command;
 
 #[test]
 fn the_openapi_document_matches_what_the_server_does() {
@@ -23,29 +25,21 @@ fn the_openapi_document_matches_what_the_server_does() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_nodetool"))
-        .args(["serve", "--port", "0"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("ENV", "development")
-        .env("AUTH_PROVIDER", "static")
-        .env("WORKER_AUTH_TOKEN", "schemathesis-token")
-        .env("SECRETS_MASTER_KEY", "schemathesis-master-key")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "serve exited early"
-        );
-        if let Some(rest) = line.split("serving on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    // The process helper drains the server's stderr: its request logs would fill an unread
+    // pipe and stall the server.
+    let mut server = Process::spawn({
+        let mut command = Command::new(env!("CARGO_BIN_EXE_nodetool"));
+        command
+            .args(["serve", "--port", "0"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("ENV", "development")
+            .env("AUTH_PROVIDER", "static")
+            .env("WORKER_AUTH_TOKEN", "schemathesis-token")
+            .env("SECRETS_MASTER_KEY", "schemathesis-master-key");
+        command
+    });
+    let addr = server.address("serving on ");
     let out = Command::new("st")
         .args([
             "run",
@@ -61,11 +55,12 @@ fn the_openapi_document_matches_what_the_server_does() {
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,ignored_auth",
             "--no-color",
+            "--request-timeout",
+            "30",
         ])
         .output()
         .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    server.stop();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -91,8 +91,9 @@ pub struct LoadTextAssets {
     pub folder: FolderRef,
 }
 
-#[node]
-impl LoadTextAssets {
+impl GenProcess for LoadTextAssets {
+    type Item = TextAsset;
+
     async fn gen_process(
         &self,
         ctx: &ProcessingContext,

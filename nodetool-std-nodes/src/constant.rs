@@ -53,8 +53,9 @@ pub struct Integer {
     pub value: i64,
 }
 
-#[node]
-impl Integer {
+impl Process for Integer {
+    type Output = i64;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(self.value)
     }
@@ -69,8 +70,9 @@ pub struct Float {
     pub value: f64,
 }
 
-#[node]
-impl Float {
+impl Process for Float {
+    type Output = f64;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<f64> {
         Ok(self.value)
     }
@@ -85,8 +87,9 @@ pub struct Bool {
     pub value: bool,
 }
 
-#[node]
-impl Bool {
+impl Process for Bool {
+    type Output = bool;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<bool> {
         Ok(self.value)
     }
@@ -178,8 +181,9 @@ pub struct Model3D {
     pub value: Model3DRef,
 }
 
-#[node]
-impl Model3D {
+impl Process for Model3D {
+    type Output = Model3DRef;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<Model3DRef> {
         let mut value = self.value.clone();
         if value.format.as_deref().is_none_or(str::is_empty) && !value.uri.is_empty() {
@@ -264,8 +268,9 @@ pub struct Select {
     pub enum_type_name: std::string::String,
 }
 
-#[node]
-impl Select {
+impl Process for Select {
+    type Output = std::string::String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<std::string::String> {
         Ok(self.value.clone())
     }
@@ -299,8 +304,9 @@ pub struct Date {
     pub day: i64,
 }
 
-#[node]
-impl Date {
+impl Process for Date {
+    type Output = DateValue;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<DateValue> {
         let (year, month, day) = (self.year, self.month, self.day);
         if !(1..=9999).contains(&year) {
@@ -354,8 +360,9 @@ pub struct DateTime {
     pub utc_offset: i64,
 }
 
-#[node]
-impl DateTime {
+impl Process for DateTime {
+    type Output = Datetime;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<Datetime> {
         let microsecond = self
             .millisecond
@@ -439,8 +446,9 @@ pub struct ImageSize {
     pub value: ImageSizeValue,
 }
 
-#[node]
-impl ImageSize {
+impl Process for ImageSize {
+    type Output = ImageSizeTuple;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<ImageSizeTuple> {
         let size = self.value;
         Ok(ImageSizeTuple(size, size.width, size.height))
@@ -493,8 +501,9 @@ pub struct TTSModelConstant {
     pub value: TTSModel,
 }
 
-#[node]
-impl TTSModelConstant {
+impl Process for TTSModelConstant {
+    type Output = TTSModel;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<TTSModel> {
         Ok(self.value.clone())
     }
@@ -513,8 +522,9 @@ pub struct ASRModelConstant {
     pub value: ASRModel,
 }
 
-#[node]
-impl ASRModelConstant {
+impl Process for ASRModelConstant {
+    type Output = ASRModel;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<ASRModel> {
         Ok(self.value.clone())
     }

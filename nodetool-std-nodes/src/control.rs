@@ -32,8 +32,9 @@ pub struct If {
     pub value: Value,
 }
 
-#[node]
-impl If {
+impl Run for If {
+    type Item = IfOutputs;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -91,8 +92,9 @@ pub struct ForEach {
     pub input_list: Vec<Value>,
 }
 
-#[node]
-impl ForEach {
+impl GenProcess for ForEach {
+    type Item = ForEachItem;
+
     async fn gen_process(
         &self,
         _ctx: &ProcessingContext,
@@ -121,8 +123,9 @@ pub struct Collect {
     pub input_item: Value,
 }
 
-#[node]
-impl Collect {
+impl Run for Collect {
+    type Item = Vec<Value>;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -150,8 +153,9 @@ pub struct Reroute {
     pub input_value: Value,
 }
 
-#[node]
-impl Reroute {
+impl Run for Reroute {
+    type Item = Value;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,

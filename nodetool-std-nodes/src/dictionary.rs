@@ -312,8 +312,9 @@ pub struct FilterDictByValue {
     pub criteria: String,
 }
 
-#[node]
-impl FilterDictByValue {
+impl Run for FilterDictByValue {
+    type Item = Map<String, Value>;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -367,8 +368,9 @@ pub struct FilterDictByRange {
     pub inclusive: bool,
 }
 
-#[node]
-impl FilterDictByRange {
+impl Run for FilterDictByRange {
+    type Item = Map<String, Value>;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -458,8 +460,9 @@ fn number_passes(value: &Value, filter: FilterDictNumberType, compare: Option<f6
     }
 }
 
-#[node]
-impl FilterDictByNumber {
+impl Run for FilterDictByNumber {
+    type Item = Map<String, Value>;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -512,8 +515,9 @@ pub struct FilterDictRegex {
     pub full_match: bool,
 }
 
-#[node]
-impl FilterDictRegex {
+impl Run for FilterDictRegex {
+    type Item = Map<String, Value>;
+
     async fn run(
         &mut self,
         ctx: &ProcessingContext,

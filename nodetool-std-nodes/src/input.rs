@@ -60,8 +60,9 @@ pub struct StringInput {
     pub line_mode: String,
 }
 
-#[node]
-impl StringInput {
+impl Process for StringInput {
+    type Output = String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let limit = usize::try_from(self.max_length).unwrap_or(0);
         Ok(match self.value.char_indices().nth(limit) {
@@ -92,8 +93,9 @@ pub struct IntegerInput {
     pub max: i64,
 }
 
-#[node]
-impl IntegerInput {
+impl Process for IntegerInput {
+    type Output = i64;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<i64> {
         Ok(self.value)
     }
@@ -120,8 +122,9 @@ pub struct FloatInput {
     pub max: f64,
 }
 
-#[node]
-impl FloatInput {
+impl Process for FloatInput {
+    type Output = f64;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<f64> {
         Ok(self.value)
     }
@@ -142,8 +145,9 @@ pub struct BooleanInput {
     pub description: String,
 }
 
-#[node]
-impl BooleanInput {
+impl Process for BooleanInput {
+    type Output = bool;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<bool> {
         Ok(self.value)
     }
@@ -369,8 +373,9 @@ pub struct SelectInput {
     pub enum_type_name: String,
 }
 
-#[node]
-impl SelectInput {
+impl Process for SelectInput {
+    type Output = String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         Ok(self.value.clone())
     }
@@ -405,8 +410,9 @@ pub struct DocumentFileInput {
     pub description: String,
 }
 
-#[node]
-impl DocumentFileInput {
+impl Process for DocumentFileInput {
+    type Output = DocumentFileOutputs;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<DocumentFileOutputs> {
         let path = self.value.clone();
         if path.is_empty() {
@@ -524,8 +530,9 @@ pub struct MessageDeconstructor {
     pub value: Message,
 }
 
-#[node]
-impl MessageDeconstructor {
+impl Process for MessageDeconstructor {
+    type Output = MessageParts;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<MessageParts> {
         let msg = &self.value;
         let mut parts = MessageParts {

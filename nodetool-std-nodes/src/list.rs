@@ -415,8 +415,9 @@ pub struct GenerateSequence {
     pub step: i64,
 }
 
-#[node]
-impl GenerateSequence {
+impl GenProcess for GenerateSequence {
+    type Item = i64;
+
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
         for i in python_range(self.start, self.stop, self.step)? {
             out.emit(i).await?;

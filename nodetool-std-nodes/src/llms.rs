@@ -296,8 +296,9 @@ fn no_audio(audio: &AudioRef) -> Result<()> {
     Ok(())
 }
 
-#[node]
-impl LLM {
+impl Process for LLM {
+    type Output = LlmOutputs;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<LlmOutputs> {
         if self.voice != Voice::None {
             return Err("voice: audio replies are not supported; set voice to `none`".into());
@@ -373,8 +374,9 @@ pub struct LLMStreaming {
     pub context_window: i64,
 }
 
-#[node]
-impl LLMStreaming {
+impl GenProcess for LLMStreaming {
+    type Item = LlmStreamOutputs;
+
     async fn gen_process(
         &self,
         ctx: &ProcessingContext,
@@ -435,8 +437,9 @@ pub struct Summarizer {
     pub max_words: i64,
 }
 
-#[node]
-impl Summarizer {
+impl Process for Summarizer {
+    type Output = String;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<String> {
         let system = self
             .system_prompt
@@ -515,8 +518,9 @@ pub struct Extractor {
     pub max_tokens: i64,
 }
 
-#[node]
-impl Extractor {
+impl Process for Extractor {
+    type Output = DataframeRef;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<DataframeRef> {
         if self.columns.columns.is_empty() {
             return Err("columns: name at least one column to extract".into());
@@ -574,8 +578,9 @@ pub struct Classifier {
     pub categories: Vec<String>,
 }
 
-#[node]
-impl Classifier {
+impl Process for Classifier {
+    type Output = String;
+
     async fn process(&self, ctx: &ProcessingContext) -> Result<String> {
         if self.categories.len() < 2 {
             return Err("categories: at least 2 categories are required".into());

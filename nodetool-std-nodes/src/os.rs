@@ -707,8 +707,9 @@ pub struct ListFiles {
     pub include_subdirectories: bool,
 }
 
-#[node]
-impl ListFiles {
+impl GenProcess for ListFiles {
+    type Item = FileOutput;
+
     async fn gen_process(
         &self,
         ctx: &ProcessingContext,

@@ -20,8 +20,9 @@ pub struct Output {
     pub description: String,
 }
 
-#[node]
-impl Output {
+impl Run for Output {
+    type Item = Value;
+
     async fn run(
         &mut self,
         ctx: &ProcessingContext,
@@ -59,8 +60,9 @@ pub struct Preview {
     pub name: String,
 }
 
-#[node]
-impl Preview {
+impl Run for Preview {
+    type Item = ();
+
     async fn run(
         &mut self,
         ctx: &ProcessingContext,
@@ -89,8 +91,9 @@ pub struct Comment {
     pub comment_color: String,
 }
 
-#[node]
-impl Comment {
+impl Process for Comment {
+    type Output = ();
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<()> {
         Ok(())
     }

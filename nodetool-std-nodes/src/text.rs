@@ -141,8 +141,9 @@ pub struct Collect {
     pub separator: String,
 }
 
-#[node]
-impl Collect {
+impl Run for Collect {
+    type Item = String;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,

@@ -255,8 +255,9 @@ pub struct FilterString {
     pub criteria: String,
 }
 
-#[node]
-impl FilterString {
+impl Run for FilterString {
+    type Item = String;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -329,8 +330,9 @@ pub struct FilterRegexString {
     pub full_match: bool,
 }
 
-#[node]
-impl FilterRegexString {
+impl Run for FilterRegexString {
+    type Item = String;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,

@@ -249,8 +249,9 @@ pub struct ListWorkspaceFiles {
     pub recursive: bool,
 }
 
-#[node]
-impl ListWorkspaceFiles {
+impl GenProcess for ListWorkspaceFiles {
+    type Item = FileOutput;
+
     async fn gen_process(
         &self,
         ctx: &ProcessingContext,

@@ -1,7 +1,7 @@
 //! # nodetool
 //!
-//! Build and run AI workflows as node graphs. Nodes are plain Rust structs with an async
-//! `process`, declared with [`#[node]`](macro@node); graphs load from and save to NodeTool's
+//! Build and run AI workflows as node graphs. Nodes are plain Rust structs declared with
+//! [`#[node]`](macro@node) that implement [`Process`](prelude::Process); graphs load from and save to NodeTool's
 //! JSON, and run on a fast async runner with NodeTool's semantics and message stream.
 //!
 //! ```
@@ -15,8 +15,8 @@
 //!     pub text: String,
 //! }
 //!
-//! #[node]
-//! impl Shout {
+//! impl Process for Shout {
+//!     type Output = String;
 //!     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
 //!         Ok(self.text.to_uppercase() + "!")
 //!     }

@@ -17,8 +17,9 @@ pub struct StringInput {
     #[input(default = "")]
     pub value: String,
 }
-#[node]
-impl StringInput {
+impl Process for StringInput {
+    type Output = String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         Ok(self.value.clone())
     }
@@ -32,8 +33,9 @@ pub struct FormatText {
     #[input(default = "")]
     pub text: String,
 }
-#[node]
-impl FormatText {
+impl Process for FormatText {
+    type Output = String;
+
     async fn process(&self, _ctx: &ProcessingContext) -> Result<String> {
         let mut values = Map::new();
         values.insert("text".into(), Value::String(self.text.clone()));
@@ -56,8 +58,9 @@ pub struct StringOutput {
     #[input(default = "")]
     pub value: String,
 }
-#[node]
-impl StringOutput {
+impl Run for StringOutput {
+    type Item = ();
+
     async fn run(
         &mut self,
         ctx: &ProcessingContext,
@@ -77,8 +80,9 @@ pub struct Source {
     #[input(default = 0)]
     pub count: i64,
 }
-#[node]
-impl Source {
+impl GenProcess for Source {
+    type Item = i64;
+
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, i64>) -> Result<()> {
         for i in 0..self.count {
             out.emit(i).await?;
@@ -93,8 +97,9 @@ pub struct Pass {
     #[input(default = Value::Null)]
     pub value: Value,
 }
-#[node]
-impl Pass {
+impl Run for Pass {
+    type Item = Value;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -114,8 +119,9 @@ pub struct Count {
     #[input(default = 0)]
     pub value: i64,
 }
-#[node]
-impl Count {
+impl Run for Count {
+    type Item = i64;
+
     async fn run(
         &mut self,
         _ctx: &ProcessingContext,
@@ -248,8 +254,9 @@ pub struct Trigger {
     #[input(default = 0)]
     pub count: i64,
 }
-#[node]
-impl Trigger {
+impl GenProcess for Trigger {
+    type Item = ();
+
     async fn gen_process(&self, _ctx: &ProcessingContext, mut out: Emitter<'_, ()>) -> Result<()> {
         for i in 0..self.count {
             out.control(ControlEvent::run([("b", Value::from(i))]))
