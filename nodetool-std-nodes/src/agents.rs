@@ -52,7 +52,8 @@ impl Agent {
         }
         let prompt = props.str("prompt");
         if prompt.trim().is_empty() {
-            return Err(NodeError::failed("prompt: write what the agent should do"));
+            // NodeTool sends an empty prompt as it is; say so in the log.
+            tracing::warn!("the agent's prompt is empty");
         }
         let model: LanguageModel = props.typed("model")?;
         let provider: Arc<dyn nodetool::chat::ChatProvider> =

@@ -28,6 +28,8 @@ pub mod dictionary;
 pub mod dictionary_io;
 pub mod dynamic;
 mod enums;
+#[cfg(feature = "assets")]
+pub mod fonts;
 #[cfg(feature = "chat")]
 pub mod generators;
 #[cfg(feature = "assets")]
@@ -54,6 +56,8 @@ pub mod output;
 pub mod pillow;
 #[cfg(feature = "assets")]
 pub mod pillow_color;
+#[cfg(feature = "assets")]
+pub mod pillow_draw;
 pub mod pyfmt;
 pub mod pyre;
 pub mod python;
@@ -71,6 +75,8 @@ pub mod text_regex;
 #[cfg(feature = "chat")]
 pub mod tools;
 pub mod uuid;
+#[cfg(feature = "video")]
+pub mod video;
 pub mod workspace;
 
 /// Makes sure the linker keeps this crate's node registrations.

@@ -6,7 +6,7 @@
 
 use nodetool::metadata::{NodeMetadata, OutputSlot};
 use nodetool::workflows::{
-    BoxFuture, Node, NodeDescriptor, NodeError, NodeOutputs, ProcessingContext,
+    BoxFuture, Node, NodeDescriptor, NodeError, NodeInputs, NodeOutputs, ProcessingContext,
 };
 use serde_json::{Map, Value};
 use std::marker::PhantomData;
@@ -165,6 +165,18 @@ pub trait Behaviour: Send + Sync + 'static {
         ctx: &'a ProcessingContext,
         outputs: &'a mut NodeOutputs,
     ) -> BoxFuture<'a, Result<(), NodeError>>;
+
+    /// Runs a streaming-input node: it reads `inputs` item by item. The default runs
+    /// [`Behaviour::process`] once.
+    fn run_inputs<'a>(
+        props: &'a Props,
+        ctx: &'a ProcessingContext,
+        inputs: &'a mut NodeInputs,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        let _ = inputs;
+        Self::process(props, ctx, outputs)
+    }
 }
 
 /// A node of type `B`.
@@ -221,6 +233,15 @@ impl<B: Behaviour> Node for MetaNode<B> {
     ) -> BoxFuture<'a, Result<(), NodeError>> {
         B::process(&self.props, ctx, outputs)
     }
+
+    fn run<'a>(
+        &'a mut self,
+        ctx: &'a ProcessingContext,
+        inputs: &'a mut NodeInputs,
+        outputs: &'a mut NodeOutputs,
+    ) -> BoxFuture<'a, Result<(), NodeError>> {
+        B::run_inputs(&self.props, ctx, inputs, outputs)
+    }
 }
 
 /// Registers NodeTool node type `$node_type` as the unit struct `$name`, whose
@@ -232,7 +253,56 @@ impl<B: Behaviour> Node for MetaNode<B> {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! meta_node {
+    ($(#[$doc:meta])* $name:ident, $node_type:literal, StreamingInput, cacheable = $cacheable:expr, tool = $tool:expr) => {
+        $crate::meta_node!(@register $(#[$doc])* $name, $node_type, StreamingInput, $cacheable, $tool);
+
+        impl $crate::meta_node::Behaviour for $name {
+            fn descriptor() -> &'static ::nodetool::workflows::NodeDescriptor {
+                &$name::DESCRIPTOR
+            }
+
+            fn process<'a>(
+                props: &'a $crate::meta_node::Props,
+                ctx: &'a ::nodetool::workflows::ProcessingContext,
+                outputs: &'a mut ::nodetool::workflows::NodeOutputs,
+            ) -> ::nodetool::workflows::BoxFuture<'a, Result<(), ::nodetool::workflows::NodeError>> {
+                let _ = (props, ctx, outputs);
+                Box::pin(async {
+                    Err(::nodetool::workflows::NodeError::failed(concat!(
+                        $node_type,
+                        " reads its inputs as streams and has no single-run form"
+                    )))
+                })
+            }
+
+            fn run_inputs<'a>(
+                props: &'a $crate::meta_node::Props,
+                ctx: &'a ::nodetool::workflows::ProcessingContext,
+                inputs: &'a mut ::nodetool::workflows::NodeInputs,
+                outputs: &'a mut ::nodetool::workflows::NodeOutputs,
+            ) -> ::nodetool::workflows::BoxFuture<'a, Result<(), ::nodetool::workflows::NodeError>> {
+                Box::pin($name::run(props, ctx, inputs, outputs))
+            }
+        }
+    };
     ($(#[$doc:meta])* $name:ident, $node_type:literal, $mode:ident, cacheable = $cacheable:expr, tool = $tool:expr) => {
+        $crate::meta_node!(@register $(#[$doc])* $name, $node_type, $mode, $cacheable, $tool);
+
+        impl $crate::meta_node::Behaviour for $name {
+            fn descriptor() -> &'static ::nodetool::workflows::NodeDescriptor {
+                &$name::DESCRIPTOR
+            }
+
+            fn process<'a>(
+                props: &'a $crate::meta_node::Props,
+                ctx: &'a ::nodetool::workflows::ProcessingContext,
+                outputs: &'a mut ::nodetool::workflows::NodeOutputs,
+            ) -> ::nodetool::workflows::BoxFuture<'a, Result<(), ::nodetool::workflows::NodeError>> {
+                Box::pin($name::run(props, ctx, outputs))
+            }
+        }
+    };
+    (@register $(#[$doc:meta])* $name:ident, $node_type:literal, $mode:ident, $cacheable:expr, $tool:expr) => {
         $(#[$doc])*
         pub struct $name;
 
@@ -254,20 +324,6 @@ macro_rules! meta_node {
 
         ::nodetool::__private::inventory::submit! {
             ::nodetool::workflows::NodeDescriptor { ..$name::DESCRIPTOR }
-        }
-
-        impl $crate::meta_node::Behaviour for $name {
-            fn descriptor() -> &'static ::nodetool::workflows::NodeDescriptor {
-                &$name::DESCRIPTOR
-            }
-
-            fn process<'a>(
-                props: &'a $crate::meta_node::Props,
-                ctx: &'a ::nodetool::workflows::ProcessingContext,
-                outputs: &'a mut ::nodetool::workflows::NodeOutputs,
-            ) -> ::nodetool::workflows::BoxFuture<'a, Result<(), ::nodetool::workflows::NodeError>> {
-                Box::pin($name::run(props, ctx, outputs))
-            }
         }
     };
 }
