@@ -114,7 +114,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
          for, its OpenAI media endpoints and a SerpApi stand-in; the examples' unset models are set to \
-         that model, empty image and audio inputs get a sample image and sound, and the \
+         that model, empty image, audio and video inputs get a sample image, sound and video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
         outcomes.len(),
@@ -349,11 +349,25 @@ async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Re
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
     // Pages fetched by HTTP and RSS nodes, and media files the graph names by URL.
+    let fetches =
+        |node_type: &str| node_type.starts_with("lib.http.") || node_type.starts_with("lib.rss.");
+    // Nodes whose values an HTTP or RSS node fetches: those nodes, and what feeds them.
+    let fetched: std::collections::HashSet<&str> = graph
+        .edges
+        .iter()
+        .filter(|e| {
+            graph
+                .nodes
+                .iter()
+                .any(|n| n.id == e.target && fetches(&n.node_type))
+        })
+        .map(|e| e.source.as_str())
+        .collect();
     let remote = graph
         .nodes
         .iter()
         .flat_map(|n| {
-            let http = n.node_type.starts_with("lib.http.") || n.node_type.starts_with("lib.rss.");
+            let http = fetches(&n.node_type) || fetched.contains(n.id.as_str());
             n.data.values().filter_map(move |v| {
                 if http {
                     v.as_str()

@@ -52,6 +52,8 @@ pub mod meta_node;
 pub mod nodetool_metadata;
 pub mod os;
 pub mod output;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 #[cfg(feature = "assets")]
 pub mod pillow;
 #[cfg(feature = "assets")]
