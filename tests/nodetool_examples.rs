@@ -114,7 +114,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
          for, its OpenAI media endpoints and a SerpApi stand-in; the examples' unset models are set to \
-         that model, empty image, audio and video inputs get a sample image, sound and video (made by ffmpeg), and the \
+         that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
         outcomes.len(),
@@ -387,22 +387,28 @@ async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Re
         return Err(format!("it fetches from {host} (the internet)"));
     }
     for node in &mut graph.nodes {
-        // Empty image and audio inputs (the user's file in NodeTool): a sample.
-        let sample = match node.node_type.as_str() {
-            "nodetool.input.ImageInput" => Some(json!({"type": "image",
-                "uri": format!("data:image/png;base64,{}", scripted_llm::PNG_1X1)})),
-            "nodetool.input.AudioInput" => Some(json!({"type": "audio",
-                "uri": format!("data:audio/wav;base64,{}", scripted_llm::WAV_SILENCE)})),
-            "nodetool.input.VideoInput" => sample_video(),
+        // Empty media inputs, and media in the author's NodeTool asset store
+        // (`/api/storage/…`, not shipped with the examples): a sample of the same kind.
+        let kind = match node.node_type.as_str() {
+            "nodetool.input.ImageInput" => Some("image"),
+            "nodetool.input.AudioInput" => Some("audio"),
+            "nodetool.input.VideoInput" => Some("video"),
             _ => None,
         };
-        if let Some(sample) = sample {
-            if node.data["value"]["uri"]
-                .as_str()
-                .unwrap_or_default()
-                .is_empty()
-            {
+        if let Some(sample) = kind.and_then(sample_media) {
+            if node.data["value"]["uri"].as_str().unwrap_or_default().is_empty() {
                 node.data.insert("value".to_owned(), sample);
+            }
+        }
+        for value in node.data.values_mut() {
+            let media = if value.get("value").is_some_and(Value::is_object) {
+                &mut value["value"]
+            } else {
+                &mut *value
+            };
+            let stored = media["uri"].as_str().is_some_and(|u| u.starts_with("/api/storage/"));
+            if let Some(sample) = media["type"].as_str().filter(|_| stored).and_then(sample_media) {
+                *media = sample;
             }
         }
         for value in node.data.values_mut() {
@@ -472,6 +478,18 @@ fn ffmpeg() -> Option<String> {
         .output()
         .is_ok_and(|o| o.status.success())
         .then_some(program)
+}
+
+/// A sample image, sound or video (`None` for another kind, or a video without ffmpeg).
+fn sample_media(kind: &str) -> Option<Value> {
+    match kind {
+        "image" => Some(json!({"type": "image",
+            "uri": format!("data:image/png;base64,{}", scripted_llm::PNG_1X1)})),
+        "audio" => Some(json!({"type": "audio",
+            "uri": format!("data:audio/wav;base64,{}", scripted_llm::WAV_SILENCE)})),
+        "video" => sample_video(),
+        _ => None,
+    }
 }
 
 /// One second of ffmpeg's test pattern (64×48, 10 fps) with a tone, as a video reference
