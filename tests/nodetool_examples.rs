@@ -396,7 +396,11 @@ async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Re
             _ => None,
         };
         if let Some(sample) = kind.and_then(sample_media) {
-            if node.data["value"]["uri"].as_str().unwrap_or_default().is_empty() {
+            if node.data["value"]["uri"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+            {
                 node.data.insert("value".to_owned(), sample);
             }
         }
@@ -406,8 +410,14 @@ async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Re
             } else {
                 &mut *value
             };
-            let stored = media["uri"].as_str().is_some_and(|u| u.starts_with("/api/storage/"));
-            if let Some(sample) = media["type"].as_str().filter(|_| stored).and_then(sample_media) {
+            let stored = media["uri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("/api/storage/"));
+            if let Some(sample) = media["type"]
+                .as_str()
+                .filter(|_| stored)
+                .and_then(sample_media)
+            {
                 *media = sample;
             }
         }

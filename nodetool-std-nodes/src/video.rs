@@ -193,6 +193,23 @@ async fn file_ref(path: &Path, kind: &str, mime: &str) -> Result<Value, NodeErro
     Ok(crate::assets::data_ref(kind, mime, &bytes))
 }
 
+/// Runs ffmpeg with `args` writing `output`, then sends the file as output `output` of
+/// NodeTool type `kind`.
+async fn encode_and_send(
+    program: &Path,
+    what: &str,
+    mut args: Vec<OsString>,
+    output: &Path,
+    (kind, mime): (&str, &str),
+    outputs: &mut NodeOutputs,
+) -> Result<(), NodeError> {
+    args.push(output.into());
+    run(program, what, &args).await?;
+    outputs
+        .send_named("output", file_ref(output, kind, mime).await?)
+        .await
+}
+
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
 }
@@ -336,11 +353,15 @@ impl FrameToVideo {
             "-movflags",
             "+faststart",
         ]));
-        args.push(output.clone().into());
-        run(&program, "FrameToVideo", &args).await?;
-        outputs
-            .send_named("output", file_ref(&output, "video", "video/mp4").await?)
-            .await
+        encode_and_send(
+            &program,
+            "FrameToVideo",
+            args,
+            &output,
+            ("video", "video/mp4"),
+            outputs,
+        )
+        .await
     }
 }
 
@@ -392,11 +413,15 @@ impl AddAudio {
             "-f",
             "mp4",
         ]));
-        args.push(output.clone().into());
-        run(&program, "AddAudio", &args).await?;
-        outputs
-            .send_named("output", file_ref(&output, "video", "video/mp4").await?)
-            .await
+        encode_and_send(
+            &program,
+            "AddAudio",
+            args,
+            &output,
+            ("video", "video/mp4"),
+            outputs,
+        )
+        .await
     }
 }
 
@@ -425,11 +450,15 @@ impl ExtractAudio {
         let output = dir.path().join("audio.opus");
         let mut args: Vec<OsString> = vec!["-i".into(), video.into()];
         args.extend(os(&["-map", "0:a", "-c:a", "libopus", "-f", "opus"]));
-        args.push(output.clone().into());
-        run(&program, "ExtractAudio", &args).await?;
-        outputs
-            .send_named("output", file_ref(&output, "audio", "audio/opus").await?)
-            .await
+        encode_and_send(
+            &program,
+            "ExtractAudio",
+            args,
+            &output,
+            ("audio", "audio/opus"),
+            outputs,
+        )
+        .await
     }
 }
 
