@@ -3,6 +3,7 @@
 //! of every example is written to `docs/nodetool-examples.md`, which must match what is
 //! committed (run with `NODETOOL_UPDATE_EXAMPLES_REPORT=1` to rewrite it after a change).
 
+mod imap_stand_in;
 mod scripted_llm;
 
 use base64::Engine;
@@ -113,7 +114,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints and a SerpApi stand-in; the examples' unset models are set to \
+         for, its OpenAI media endpoints, a SerpApi stand-in and an IMAP stand-in for Gmail; the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
@@ -187,6 +188,8 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     nodetool_std_nodes::link();
     let (llm, scripted) = scripted_llm::serve(|seen: Seen| async move { answer(&seen) }).await;
     let (serp, searches) = serp_stand_in().await;
+    let (imap, _) = imap_stand_in::imap_stand_in().await;
+    let services = Services { llm, serp, imap };
     let workspace = tempfile::tempdir().unwrap();
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
     let photos = workspace.path().join("photos");
@@ -207,11 +210,7 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let mut outcome = check(&path);
         if outcome.problems.is_empty() && outcome.missing_types.is_empty() {
-            outcome.run = Some(
-                run_example(&path, &llm, &serp, workspace.path())
-                    .await
-                    .err(),
-            );
+            outcome.run = Some(run_example(&path, &services, workspace.path()).await.err());
         }
         outcomes.insert(name, outcome);
     }
@@ -345,7 +344,18 @@ fn normal(value: &serde_json::Value) -> serde_json::Value {
 
 /// Runs an example with its unset models set to the scripted one; the first line of the error
 /// when it fails.
-async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Result<(), String> {
+/// The local stand-ins of the remote services the examples use.
+struct Services {
+    /// The scripted OpenAI-compatible model server.
+    llm: String,
+    /// The SerpApi stand-in.
+    serp: String,
+    /// The IMAP stand-in for Gmail.
+    imap: String,
+}
+
+async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
+    let Services { llm, serp, imap } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
     // Pages fetched by HTTP and RSS nodes, and media files the graph names by URL.
@@ -445,6 +455,15 @@ async fn run_example(path: &Path, llm: &str, serp: &str, workspace: &Path) -> Re
             ("OPENAI_API_KEY".to_owned(), "sk-scripted".to_owned()),
             ("SERPAPI_API_KEY".to_owned(), "serp-key".to_owned()),
             ("SERPAPI_BASE_URL".to_owned(), serp.to_owned()),
+            ("GMAIL_IMAP_URL".to_owned(), imap.to_owned()),
+            (
+                "GOOGLE_MAIL_USER".to_owned(),
+                imap_stand_in::USER.to_owned(),
+            ),
+            (
+                "GOOGLE_APP_PASSWORD".to_owned(),
+                imap_stand_in::PASSWORD.to_owned(),
+            ),
         ])
         .dotenv_dir(None)
         .settings_file(None)

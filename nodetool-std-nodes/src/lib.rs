@@ -44,6 +44,8 @@ pub mod json;
 pub mod list;
 #[cfg(feature = "chat")]
 pub mod llms;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod markdown;
 pub mod math;
 #[cfg(all(feature = "chat", feature = "assets"))]

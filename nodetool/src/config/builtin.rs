@@ -182,6 +182,14 @@ register_setting! {
 
 register_setting! {
     package: "nodetool",
+    env_var: "GMAIL_IMAP_URL",
+    group: "Google",
+    description: "IMAP server of the Gmail nodes (default imaps://imap.gmail.com:993; imap://host:port for a local bridge or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
     env_var: "ELEVENLABS_API_KEY",
     group: "ElevenLabs",
     description: "ElevenLabs API key (text to speech).",
