@@ -40,7 +40,9 @@ fn the_openapi_document_matches_what_the_server_does() {
         command
     });
     let addr = server.address("serving on ");
+    // Run where schemathesis may keep its cache: not in the checkout.
     let out = Command::new("st")
+        .current_dir(home.path())
         .args([
             "run",
             &format!("http://{addr}/openapi.json"),
