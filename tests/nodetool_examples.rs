@@ -4,6 +4,7 @@
 //! committed (run with `NODETOOL_UPDATE_EXAMPLES_REPORT=1` to rewrite it after a change).
 
 mod imap_stand_in;
+mod kie_stand_in;
 mod scripted_llm;
 
 use base64::Engine;
@@ -114,7 +115,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints, a SerpApi stand-in and an IMAP stand-in for Gmail; the examples' unset models are set to \
+         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai and Gmail (IMAP); the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
@@ -189,7 +190,13 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     let (llm, scripted) = scripted_llm::serve(|seen: Seen| async move { answer(&seen) }).await;
     let (serp, searches) = serp_stand_in().await;
     let (imap, _) = imap_stand_in::imap_stand_in().await;
-    let services = Services { llm, serp, imap };
+    let (kie, _) = kie_stand_in::kie_stand_in().await;
+    let services = Services {
+        llm,
+        serp,
+        imap,
+        kie,
+    };
     let workspace = tempfile::tempdir().unwrap();
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
     let photos = workspace.path().join("photos");
@@ -352,10 +359,17 @@ struct Services {
     serp: String,
     /// The IMAP stand-in for Gmail.
     imap: String,
+    /// The Kie.ai stand-in.
+    kie: String,
 }
 
 async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
-    let Services { llm, serp, imap } = services;
+    let Services {
+        llm,
+        serp,
+        imap,
+        kie,
+    } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
     // Pages fetched by HTTP and RSS nodes, and media files the graph names by URL.
@@ -456,6 +470,8 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
             ("SERPAPI_API_KEY".to_owned(), "serp-key".to_owned()),
             ("SERPAPI_BASE_URL".to_owned(), serp.to_owned()),
             ("GMAIL_IMAP_URL".to_owned(), imap.to_owned()),
+            ("KIE_BASE_URL".to_owned(), kie.to_owned()),
+            ("KIE_API_KEY".to_owned(), kie_stand_in::KEY.to_owned()),
             (
                 "GOOGLE_MAIL_USER".to_owned(),
                 imap_stand_in::USER.to_owned(),

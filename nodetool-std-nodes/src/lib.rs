@@ -41,6 +41,8 @@ pub mod http;
 pub mod image_files;
 pub mod input;
 pub mod json;
+#[cfg(all(feature = "http", feature = "assets"))]
+pub mod kie;
 pub mod list;
 #[cfg(feature = "chat")]
 pub mod llms;

@@ -302,6 +302,14 @@ register_setting! {
 
 register_setting! {
     package: "nodetool",
+    env_var: "KIE_BASE_URL",
+    group: "KIE",
+    description: "Base URL of the Kie.ai API (default https://api.kie.ai; a proxy or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
     env_var: "WORKER_AUTH_TOKEN",
     group: "Deployment",
     description: "Token securing a deployed worker: every endpoint but /health and /ping then needs `Authorization: Bearer TOKEN`.",
