@@ -3,6 +3,7 @@
 //! of every example is written to `docs/nodetool-examples.md`, which must match what is
 //! committed (run with `NODETOOL_UPDATE_EXAMPLES_REPORT=1` to rewrite it after a change).
 
+mod hf_stand_in;
 mod imap_stand_in;
 mod kie_stand_in;
 mod scripted_llm;
@@ -115,7 +116,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai and Gmail (IMAP); the examples' unset models are set to \
+         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
@@ -191,11 +192,13 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     let (serp, searches) = serp_stand_in().await;
     let (imap, _) = imap_stand_in::imap_stand_in().await;
     let (kie, _) = kie_stand_in::kie_stand_in().await;
+    let (hf, _) = hf_stand_in::hf_stand_in().await;
     let services = Services {
         llm,
         serp,
         imap,
         kie,
+        hf,
     };
     let workspace = tempfile::tempdir().unwrap();
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
@@ -361,6 +364,8 @@ struct Services {
     imap: String,
     /// The Kie.ai stand-in.
     kie: String,
+    /// The Hugging Face inference API stand-in.
+    hf: String,
 }
 
 async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
@@ -369,6 +374,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
         serp,
         imap,
         kie,
+        hf,
     } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
@@ -450,6 +456,10 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
                 && value["id"].as_str().unwrap_or_default().is_empty()
             {
                 *value = json!({"type": "language_model", "provider": "openai", "id": "scripted", "name": "Scripted"});
+            } else if value["type"] == "hf.automatic_speech_recognition"
+                && value["repo_id"].as_str().unwrap_or_default().is_empty()
+            {
+                value["repo_id"] = json!("openai/whisper-small");
             } else if value["type"] == "language_model" {
                 value["provider"] = json!("openai");
             } else if let Some(kind @ ("image_model" | "tts_model" | "asr_model" | "video_model")) =
@@ -472,6 +482,8 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
             ("GMAIL_IMAP_URL".to_owned(), imap.to_owned()),
             ("KIE_BASE_URL".to_owned(), kie.to_owned()),
             ("KIE_API_KEY".to_owned(), kie_stand_in::KEY.to_owned()),
+            ("HF_INFERENCE_URL".to_owned(), hf.to_owned()),
+            ("HF_TOKEN".to_owned(), hf_stand_in::TOKEN.to_owned()),
             (
                 "GOOGLE_MAIL_USER".to_owned(),
                 imap_stand_in::USER.to_owned(),

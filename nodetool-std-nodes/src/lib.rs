@@ -37,6 +37,8 @@ pub mod grid;
 pub mod hashlib;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(all(feature = "http", feature = "assets"))]
+pub mod huggingface;
 #[cfg(feature = "assets")]
 pub mod image_files;
 pub mod input;

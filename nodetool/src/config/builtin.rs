@@ -142,6 +142,14 @@ register_setting! {
 
 register_setting! {
     package: "nodetool",
+    env_var: "HF_INFERENCE_URL",
+    group: "HF",
+    description: "Base URL of the Hugging Face inference API the huggingface.* nodes call (default https://router.huggingface.co/hf-inference; an Inference Endpoint, a proxy or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
     env_var: "REPLICATE_API_TOKEN",
     group: "Replicate",
     description: "Replicate API token.",
