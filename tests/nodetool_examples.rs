@@ -3,6 +3,7 @@
 //! of every example is written to `docs/nodetool-examples.md`, which must match what is
 //! committed (run with `NODETOOL_UPDATE_EXAMPLES_REPORT=1` to rewrite it after a change).
 
+mod fal_stand_in;
 mod hf_stand_in;
 mod imap_stand_in;
 mod kie_stand_in;
@@ -116,7 +117,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
+         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai, fal.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
@@ -193,12 +194,14 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     let (imap, _) = imap_stand_in::imap_stand_in().await;
     let (kie, _) = kie_stand_in::kie_stand_in().await;
     let (hf, _) = hf_stand_in::hf_stand_in().await;
+    let (fal, _) = fal_stand_in::fal_stand_in().await;
     let services = Services {
         llm,
         serp,
         imap,
         kie,
         hf,
+        fal,
     };
     let workspace = tempfile::tempdir().unwrap();
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
@@ -366,6 +369,8 @@ struct Services {
     kie: String,
     /// The Hugging Face inference API stand-in.
     hf: String,
+    /// The fal.ai queue stand-in.
+    fal: String,
 }
 
 async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
@@ -375,6 +380,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
         imap,
         kie,
         hf,
+        fal,
     } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
@@ -484,6 +490,8 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
             ("KIE_API_KEY".to_owned(), kie_stand_in::KEY.to_owned()),
             ("HF_INFERENCE_URL".to_owned(), hf.to_owned()),
             ("HF_TOKEN".to_owned(), hf_stand_in::TOKEN.to_owned()),
+            ("FAL_QUEUE_URL".to_owned(), fal.to_owned()),
+            ("FAL_API_KEY".to_owned(), fal_stand_in::KEY.to_owned()),
             (
                 "GOOGLE_MAIL_USER".to_owned(),
                 imap_stand_in::USER.to_owned(),
@@ -514,12 +522,9 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
     let _ = drain.await;
     match result {
         Err(_) => Err("did not finish within 60 s".to_owned()),
-        Ok(Err(error)) => Err(error
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned()),
+        Ok(Err(error)) => Err(without_clock(
+            error.to_string().lines().next().unwrap_or_default(),
+        )),
         Ok(Ok(_)) => Ok(()),
     }
 }
@@ -535,6 +540,28 @@ fn ffmpeg() -> Option<String> {
         .output()
         .is_ok_and(|o| o.status.success())
         .then_some(program)
+}
+
+/// `text` with every run of six or more digits written `N`, so names made from the clock
+/// (`travel-guide-20261205-132236.html`) read the same on every run.
+fn without_clock(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if digits.len() >= 6 {
+            out.push('N');
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
 }
 
 /// A sample image, sound or video (`None` for another kind, or a video without ffmpeg).

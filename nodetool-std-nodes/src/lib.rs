@@ -28,6 +28,8 @@ pub mod dictionary;
 pub mod dictionary_io;
 pub mod dynamic;
 mod enums;
+#[cfg(feature = "http")]
+pub mod fal;
 #[cfg(feature = "assets")]
 pub mod fonts;
 #[cfg(feature = "chat")]

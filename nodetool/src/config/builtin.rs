@@ -214,6 +214,14 @@ register_setting! {
 
 register_setting! {
     package: "nodetool",
+    env_var: "FAL_QUEUE_URL",
+    group: "FAL",
+    description: "Base URL of fal.ai's queue API (default https://queue.fal.run; a proxy or a test server).",
+    is_secret: false,
+}
+
+register_setting! {
+    package: "nodetool",
     env_var: "SERPAPI_API_KEY",
     group: "SerpAPI",
     description: "SerpAPI API key.",
