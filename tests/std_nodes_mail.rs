@@ -134,39 +134,27 @@ async fn labels_are_stored_with_gmail_extension() {
 #[tokio::test]
 async fn credentials_are_required_and_a_refusal_is_named_without_the_password() {
     let (url, _) = imap_stand_in().await;
-    let ctx = ctx_with_settings(&[("GMAIL_IMAP_URL", &url)]);
-    let error = node_harness::run_node_in(
-        "lib.mail.AddLabel",
-        json!({"message_id": "1", "label": "x"}),
-        &ctx,
-    )
-    .await
-    .unwrap_err();
+    let label_error = |ctx: nodetool::prelude::ProcessingContext| async move {
+        node_harness::run_node_in(
+            "lib.mail.AddLabel",
+            json!({"message_id": "1", "label": "x"}),
+            &ctx,
+        )
+        .await
+        .unwrap_err()
+    };
+    let error = label_error(ctx_with_settings(&[("GMAIL_IMAP_URL", &url)])).await;
     assert!(error.contains("GOOGLE_MAIL_USER is not set"), "{error}");
 
     let wrong = "wrong-secret-password";
-    let ctx = settings(&url, wrong);
-    let error = node_harness::run_node_in(
-        "lib.mail.AddLabel",
-        json!({"message_id": "1", "label": "x"}),
-        &ctx,
-    )
-    .await
-    .unwrap_err();
+    let error = label_error(settings(&url, wrong)).await;
     assert!(
         error.contains("refused the login of ada@example.com"),
         "{error}"
     );
     assert!(!error.contains(wrong), "the password leaked: {error}");
 
-    let ctx = settings("imap://127.0.0.1:1", PASSWORD);
-    let error = node_harness::run_node_in(
-        "lib.mail.AddLabel",
-        json!({"message_id": "1", "label": "x"}),
-        &ctx,
-    )
-    .await
-    .unwrap_err();
+    let error = label_error(settings("imap://127.0.0.1:1", PASSWORD)).await;
     assert!(
         error.contains("cannot reach the mail server 127.0.0.1:1"),
         "{error}"
