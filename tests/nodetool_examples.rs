@@ -195,6 +195,15 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     let (kie, _) = kie_stand_in::kie_stand_in().await;
     let (hf, _) = hf_stand_in::hf_stand_in().await;
     let (fal, _) = fal_stand_in::fal_stand_in().await;
+    let workspace = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let db = nodetool::models::Database::sqlite(&data.path().join("assets.sqlite3"))
+        .await
+        .unwrap();
+    let assets = Arc::new(nodetool::storage::AssetStore::new(
+        db,
+        nodetool::storage::Storage::memory(),
+    ));
     let services = Services {
         llm,
         serp,
@@ -202,8 +211,8 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
         kie,
         hf,
         fal,
+        assets,
     };
-    let workspace = tempfile::tempdir().unwrap();
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
     let photos = workspace.path().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
@@ -246,6 +255,14 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
     if ffmpeg().is_none() {
         // The video examples fail without ffmpeg, so this machine's report differs.
         eprintln!("skipped comparing {REPORT}: no ffmpeg (set FFMPEG_PATH or put ffmpeg on PATH)");
+        return;
+    }
+    if !has_arial_substitute() {
+        // Brand_Asset_Generator draws with Arial, found as LiberationSans (fontconfig's way).
+        eprintln!(
+            "skipped comparing {REPORT}: no LiberationSans among the system fonts \
+             (apt-get install fonts-liberation)"
+        );
         return;
     }
     assert!(
@@ -371,6 +388,8 @@ struct Services {
     hf: String,
     /// The fal.ai queue stand-in.
     fal: String,
+    /// The asset store the runs save to and read from, as a NodeTool user's runs do.
+    assets: Arc<nodetool::storage::AssetStore>,
 }
 
 async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
@@ -381,6 +400,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
         kie,
         hf,
         fal,
+        assets,
     } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
@@ -511,6 +531,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
     let ctx = ProcessingContext::builder()
         .environment(Arc::new(env))
         .workspace(nodetool::workspace::Workspace::new(workspace).map_err(|e| e.to_string())?)
+        .assets(Arc::clone(assets))
         .messages(tx)
         .build();
     let result = tokio::time::timeout(
@@ -522,9 +543,12 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
     let _ = drain.await;
     match result {
         Err(_) => Err("did not finish within 60 s".to_owned()),
-        Ok(Err(error)) => Err(without_clock(
-            error.to_string().lines().next().unwrap_or_default(),
-        )),
+        Ok(Err(error)) => Err(error
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()),
         Ok(Ok(_)) => Ok(()),
     }
 }
@@ -542,26 +566,17 @@ fn ffmpeg() -> Option<String> {
         .then_some(program)
 }
 
-/// `text` with every run of six or more digits written `N`, so names made from the clock
-/// (`travel-guide-20261205-132236.html`) read the same on every run.
-fn without_clock(text: &str) -> String {
-    let mut out = String::new();
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 6 {
-            out.push('N');
-        } else {
-            out.push_str(&digits);
-        }
-        digits.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
+/// Whether the font the examples' `Arial` resolves to is installed.
+fn has_arial_substitute() -> bool {
+    let dirs: Vec<_> = ["/usr/share/fonts", "/usr/local/share/fonts"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .collect();
+    nodetool_std_nodes::fonts::find_font_file(
+        &dirs,
+        &nodetool_std_nodes::fonts::candidate_names("Arial", ""),
+    )
+    .is_some()
 }
 
 /// A sample image, sound or video (`None` for another kind, or a video without ffmpeg).
