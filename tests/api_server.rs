@@ -1175,3 +1175,124 @@ async fn assets_upload_and_download_only_for_their_owner() {
     })
     .await;
 }
+
+/// A graph whose streaming input `mic` (a `RealtimeAudioInput`) goes to output `heard`.
+fn streaming_input_graph() -> Value {
+    json!({
+        "nodes": [
+            {"id": "mic", "type": "nodetool.input.RealtimeAudioInput", "data": {"name": "mic"}},
+            {"id": "heard", "type": "nodetool.output.Output", "data": {"name": "heard"}}
+        ],
+        "edges": [
+            {"id": "e", "source": "mic", "sourceHandle": "chunk", "target": "heard", "targetHandle": "value"}
+        ]
+    })
+}
+
+/// The next reply to a command (messages of the job, which have a `type`, are skipped).
+async fn ws_reply(ws: &mut Ws) -> Value {
+    loop {
+        let message = ws_next(ws).await;
+        if message.get("type").is_none() {
+            return message;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_websocket_streams_values_into_a_running_jobs_input() {
+    on_both(|server| async move {
+        let (alice, mallory) = (user(), user());
+        let wf = create_workflow(&server, &alice, streaming_input_graph()).await;
+        let mut ws = ws_connect(&server, &alice).await;
+        ws_send(&mut ws, json!({"command": "run_job", "data": {"workflow_id": wf}})).await;
+        let started = ws_reply(&mut ws).await;
+        let job_id = started["job_id"].as_str().unwrap().to_owned();
+        let chunk = |text: &str| json!({"type": "chunk", "content": text});
+        for text in ["one", "two", "three"] {
+            ws_send(
+                &mut ws,
+                json!({"command": "stream_input",
+                       "data": {"job_id": job_id, "input": "mic", "handle": "chunk", "value": chunk(text)}}),
+            )
+            .await;
+            let reply = ws_reply(&mut ws).await;
+            assert_eq!(reply["message"], "Input item streamed", "{reply}");
+            assert_eq!(reply["workflow_id"], wf.as_str());
+        }
+        // Wrong input, wrong handle, missing name: refused, naming what is wrong.
+        let refusals = [
+            (json!({"input": "camera", "value": 1}), "the workflow has no streaming input `camera` (its streaming inputs: mic)"),
+            (json!({"input": "mic", "handle": "output", "value": 1}), "input `mic` has no output `output` (its outputs: chunk)"),
+            (json!({"value": 1}), "Invalid input name"),
+        ];
+        for (mut data, error) in refusals {
+            data["job_id"] = json!(job_id);
+            ws_send(&mut ws, json!({"command": "stream_input", "data": data})).await;
+            assert_eq!(ws_reply(&mut ws).await["error"], error);
+        }
+        // Another user's client cannot stream into the job.
+        let mut other = ws_connect(&server, &mallory).await;
+        ws_send(
+            &mut other,
+            json!({"command": "end_input_stream", "data": {"job_id": job_id, "input": "mic"}}),
+        )
+        .await;
+        let refused = ws_reply(&mut other).await;
+        assert!(
+            refused["error"].as_str().unwrap().starts_with("No active job"),
+            "{refused}"
+        );
+
+        ws_send(
+            &mut ws,
+            json!({"command": "end_input_stream", "data": {"job_id": job_id, "input": "mic"}}),
+        )
+        .await;
+        let mut messages = Vec::new();
+        loop {
+            let message = ws_next(&mut ws).await;
+            let done = message["type"] == "job_update" && message["status"] == "completed";
+            messages.push(message);
+            if done {
+                break;
+            }
+        }
+        assert!(
+            messages.iter().any(|m| m["message"] == "Input stream ended"),
+            "{messages:?}"
+        );
+        let heard: Vec<&str> = messages.last().unwrap()["result"]["heard"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(heard, ["one", "two", "three"]);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_ends_its_jobs_input_streams() {
+    on_both(|server| async move {
+        let alice = user();
+        let wf = create_workflow(&server, &alice, streaming_input_graph()).await;
+        let mut ws = ws_connect(&server, &alice).await;
+        ws_send(&mut ws, json!({"command": "run_job", "data": {"workflow_id": wf}})).await;
+        let job_id = ws_reply(&mut ws).await["job_id"].as_str().unwrap().to_owned();
+        ws_send(
+            &mut ws,
+            json!({"command": "stream_input",
+                   "data": {"job_id": job_id, "input": "mic", "value": {"type": "chunk", "content": "bye"}}}),
+        )
+        .await;
+        assert_eq!(ws_reply(&mut ws).await["message"], "Input item streamed");
+        drop(ws);
+        let job = finished_job(&server, &alice, &job_id).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        server
+    })
+    .await;
+}

@@ -117,7 +117,7 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints, stand-ins for SerpApi, Kie.ai, fal.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
+         for, its OpenAI media endpoints and Realtime API, stand-ins for SerpApi, Kie.ai, fal.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
          workspace a folder `photos` with a sample image). {} \
          node types they use are not implemented yet.\n",
@@ -447,7 +447,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
         // (`/api/storage/…`, not shipped with the examples): a sample of the same kind.
         let kind = match node.node_type.as_str() {
             "nodetool.input.ImageInput" => Some("image"),
-            "nodetool.input.AudioInput" => Some("audio"),
+            "nodetool.input.AudioInput" | "nodetool.input.RealtimeAudioInput" => Some("audio"),
             "nodetool.input.VideoInput" => Some("video"),
             _ => None,
         };

@@ -2,8 +2,9 @@
 //! parameter named by its `name`.
 //!
 //! The runner runs input nodes, so each one emits its `value` (also an empty reference or
-//! message, which NodeTool's runner does not push). Not here: `RealtimeAudioInput` (audio
-//! chunks streamed in while the run goes on) and `HuggingFaceModelInput`.
+//! message, which NodeTool's runner does not push). `RealtimeAudioInput` (audio chunks streamed
+//! in while the run goes on) is in [`crate::realtime`] (feature `realtime`); not here:
+//! `HuggingFaceModelInput`.
 
 use nodetool::metadata::{
     ASRModel, AudioRef, ColorRef, DataframeRef, DocumentRef, EmbeddingModel, FolderRef, ImageModel,

@@ -71,6 +71,8 @@ pub mod pillow_draw;
 pub mod pyfmt;
 pub mod pyre;
 pub mod python;
+#[cfg(feature = "realtime")]
+pub mod realtime;
 #[cfg(feature = "http")]
 pub mod rss;
 #[cfg(feature = "http")]

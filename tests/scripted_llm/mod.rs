@@ -1,8 +1,11 @@
 //! A scripted LLM: a local HTTP server speaking OpenAI's chat completions wire format
 //! (streaming SSE and whole replies, content and tool calls, usage), whose replies a test
 //! script decides per request. It records every request with when it came and when its
-//! reply was done.
+//! reply was done. OpenAI's media endpoints and a Realtime API stand-in come with it.
 #![allow(dead_code)]
+
+pub mod realtime;
+use realtime::RealtimeSession;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -111,6 +114,7 @@ pub struct Scripted {
     seen: Mutex<Vec<Seen>>,
     calls: AtomicUsize,
     media: Mutex<Vec<MediaRequest>>,
+    realtime: Mutex<Vec<RealtimeSession>>,
 }
 
 /// A request to a media endpoint: its path (after `/v1/`) and its body (JSON, or the
@@ -430,6 +434,7 @@ where
         seen: Mutex::new(Vec::new()),
         calls: AtomicUsize::new(0),
         media: Mutex::new(Vec::new()),
+        realtime: Mutex::new(Vec::new()),
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(completions))
@@ -441,6 +446,7 @@ where
         .route("/v1/videos", post(create_video))
         .route("/v1/videos/{id}", axum::routing::get(video))
         .route("/v1/videos/{id}/content", axum::routing::get(video_content))
+        .route("/v1/realtime", axum::routing::get(realtime::realtime))
         .with_state(Arc::clone(&state));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

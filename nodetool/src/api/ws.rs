@@ -1,8 +1,10 @@
 //! `/ws`: NodeTool's WebSocket protocol for running workflows.
 //!
 //! Clients send `{"command": "run_job" | "reconnect_job" | "cancel_job" | "get_status" |
-//! "set_mode", "data":
-//! {...}}` (and `{"type": "ping"}`); the server streams each job's messages (`job_update`,
+//! "stream_input" | "end_input_stream" | "set_mode", "data": {...}}` (and
+//! `{"type": "ping"}`); `stream_input` (`{job_id, input, value, handle?}`) sends a value into
+//! a running job's streaming input node (such as `RealtimeAudioInput`), `end_input_stream`
+//! (`{job_id, input, handle?}`) ends that stream; the server streams each job's messages (`job_update`,
 //! `node_update`, `edge_update`, `output_update`, …, each with `job_id`) in NodeTool's JSON.
 //! Text frames are JSON, binary frames MessagePack; replies use the encoding of the client's
 //! last frame (or the one `set_mode` chose). The token comes as `Authorization: Bearer` or
@@ -174,6 +176,17 @@ impl Session {
                 }
             }
         }
+        self.end_input_streams();
+    }
+
+    /// Ends the input streams of this session's jobs: once the client is gone, no one can
+    /// stream into them or end them (the jobs run on with what they have).
+    fn end_input_streams(&self) {
+        for job_id in self.jobs.keys() {
+            if let Some(streams) = self.state.jobs().input_streams(&self.user, job_id) {
+                streams.finish_all();
+            }
+        }
     }
 
     /// Forwards the last messages of this session's jobs (they are being cancelled), then
@@ -240,6 +253,8 @@ impl Session {
             "cancel_job" => self.cancel_job(&data).await,
             "reconnect_job" => self.reconnect_job(&data).await,
             "get_status" => self.get_status(&data).await,
+            "stream_input" => self.stream_input(&data, true),
+            "end_input_stream" => self.stream_input(&data, false),
             "set_mode" => match data.get("mode").and_then(Value::as_str) {
                 Some("text") => {
                     self.mode = Mode::Text;
@@ -253,7 +268,7 @@ impl Session {
             },
             other => json!({
                 "error": "invalid_command",
-                "details": format!("unknown command `{other}` (commands: run_job, reconnect_job, cancel_job, get_status, set_mode)"),
+                "details": format!("unknown command `{other}` (commands: run_job, reconnect_job, cancel_job, get_status, stream_input, end_input_stream, set_mode)"),
             }),
         })
     }
@@ -386,6 +401,40 @@ impl Session {
             "job_id": job.id,
             "workflow_id": job.workflow_id,
         })
+    }
+
+    /// `stream_input` (`push`: `data.value` goes into streaming input `data.input` of job
+    /// `data.job_id`, on its output `data.handle` when given) and `end_input_stream`.
+    fn stream_input(&self, data: &Value, push: bool) -> Value {
+        let Some(job_id) = data.get("job_id").and_then(Value::as_str) else {
+            return json!({"error": "job_id is required"});
+        };
+        let workflow_id = self.jobs.get(job_id).cloned();
+        let Some(streams) = self.state.jobs().input_streams(&self.user, job_id) else {
+            return json!({
+                "error": "No active job/context: the job is not running in this server",
+                "job_id": job_id,
+            });
+        };
+        let input = match data.get("input").and_then(Value::as_str) {
+            Some(name) if !name.trim().is_empty() => name,
+            _ => return json!({"error": "Invalid input name", "job_id": job_id}),
+        };
+        let handle = data.get("handle").and_then(Value::as_str);
+        let (done, message) = if push {
+            let value = data.get("value").cloned().unwrap_or(Value::Null);
+            (streams.push(input, handle, value), "Input item streamed")
+        } else {
+            (streams.finish(input, handle), "Input stream ended")
+        };
+        match done {
+            Ok(()) => json!({"message": message, "job_id": job_id, "workflow_id": workflow_id}),
+            Err(error) => json!({
+                "error": error.to_string(),
+                "job_id": job_id,
+                "workflow_id": workflow_id,
+            }),
+        }
     }
 
     async fn get_status(&self, data: &Value) -> Value {

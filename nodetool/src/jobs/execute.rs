@@ -4,7 +4,8 @@ use super::JobSpec;
 use crate::config::Environment;
 use crate::storage::AssetStore;
 use crate::workflows::{
-    CancellationToken, MessageSender, NodeCache, ProcessingContext, RunError, RunResult,
+    CancellationToken, InputStreams, MessageSender, NodeCache, ProcessingContext,
+    ProcessingContextBuilder, RunError, RunResult,
 };
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -28,6 +29,28 @@ impl JobEnvironment {
         cancel: CancellationToken,
         listener: Option<MessageSender>,
     ) -> ProcessingContext {
+        self.builder(spec, cancel, listener).build()
+    }
+
+    /// [`context`](Self::context), with `inputs` for the run's streaming input nodes.
+    pub fn context_with_inputs(
+        &self,
+        spec: &JobSpec,
+        cancel: CancellationToken,
+        listener: Option<MessageSender>,
+        inputs: InputStreams,
+    ) -> ProcessingContext {
+        self.builder(spec, cancel, listener)
+            .input_streams(inputs)
+            .build()
+    }
+
+    fn builder(
+        &self,
+        spec: &JobSpec,
+        cancel: CancellationToken,
+        listener: Option<MessageSender>,
+    ) -> ProcessingContextBuilder {
         let mut builder = ProcessingContext::builder()
             .user_id(&spec.user_id)
             .job_id(&spec.id)
@@ -45,7 +68,7 @@ impl JobEnvironment {
         if let Some(listener) = listener {
             builder = builder.messages(listener);
         }
-        builder.build()
+        builder
     }
 }
 

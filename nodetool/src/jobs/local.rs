@@ -5,7 +5,7 @@ use super::{
     StartedJob,
 };
 use crate::models::{Database, Job};
-use crate::workflows::{BoxFuture, CancellationToken, WorkflowRunner};
+use crate::workflows::{BoxFuture, CancellationToken, InputStreams, WorkflowRunner};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -19,6 +19,8 @@ struct RunningJob {
     user_id: String,
     cancel: CancellationToken,
     ended: watch::Receiver<Option<JobOutcome>>,
+    /// What its client streams into its streaming input nodes.
+    inputs: InputStreams,
 }
 
 /// Runs jobs in this process: each a task, recorded with this process's id and a heartbeat.
@@ -171,15 +173,19 @@ impl LocalQueue {
     ) -> oneshot::Receiver<JobOutcome> {
         let cancel = self.shutting_down.child_token();
         let (ended_tx, ended) = watch::channel(None);
+        let inputs = InputStreams::for_plan(runner.plan());
         self.lock().insert(
             spec.id.clone(),
             RunningJob {
                 user_id: spec.user_id.clone(),
                 cancel: cancel.clone(),
                 ended,
+                inputs: inputs.clone(),
             },
         );
-        let ctx = self.env.context(&spec, cancel, listener);
+        let ctx = self
+            .env
+            .context_with_inputs(&spec, cancel, listener, inputs);
         let (done, outcome) = oneshot::channel();
         let (db, worker) = (self.db.clone(), self.id.clone());
         let running = Arc::clone(&self.running);
@@ -317,5 +323,12 @@ impl JobQueue for LocalQueue {
 
     fn is_running_here(&self, job_id: &str) -> bool {
         self.lock().contains_key(job_id)
+    }
+
+    fn input_streams(&self, user_id: &str, job_id: &str) -> Option<InputStreams> {
+        self.lock()
+            .get(job_id)
+            .filter(|j| j.user_id == user_id)
+            .map(|j| j.inputs.clone())
     }
 }

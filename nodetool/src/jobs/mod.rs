@@ -37,7 +37,7 @@ pub use worker::Worker;
 
 use crate::models::ModelError;
 use crate::workflows::messages::ProcessingMessage;
-use crate::workflows::{BoxFuture, CancellationToken, WorkflowRunner};
+use crate::workflows::{BoxFuture, CancellationToken, InputStreams, WorkflowRunner};
 use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -144,4 +144,12 @@ pub trait JobQueue: Send + Sync + std::fmt::Debug {
 
     /// Whether job `job_id` runs in this process.
     fn is_running_here(&self, job_id: &str) -> bool;
+
+    /// The streams of `user_id`'s job `job_id`'s streaming input nodes, for its client to push
+    /// into (NodeTool's `stream_input`); `None` unless the job runs in this process. The
+    /// default: no job takes streamed input (a queue whose jobs run elsewhere).
+    fn input_streams(&self, user_id: &str, job_id: &str) -> Option<InputStreams> {
+        let _ = (user_id, job_id);
+        None
+    }
 }

@@ -30,6 +30,7 @@ struct JobScope {
     cache: Option<Arc<super::cache::NodeCache>>,
     #[cfg(feature = "config")]
     environment: Option<Arc<crate::config::Environment>>,
+    inputs: Option<super::InputStreams>,
 }
 
 /// The node a context was handed to.
@@ -90,9 +91,16 @@ pub struct ProcessingContextBuilder {
     cache: Option<Arc<super::cache::NodeCache>>,
     #[cfg(feature = "config")]
     environment: Option<Arc<crate::config::Environment>>,
+    inputs: Option<super::InputStreams>,
 }
 
 impl ProcessingContextBuilder {
+    /// Lets a client stream values into the run's streaming input nodes through `streams`
+    /// (the server does this for `stream_input`); without it, those nodes emit their `value`.
+    pub fn input_streams(mut self, streams: super::InputStreams) -> Self {
+        self.inputs = Some(streams);
+        self
+    }
     /// Gives nodes `environment` (settings and secrets, loaded once at start-up) instead of
     /// having them read the configuration files each time they need a setting.
     #[cfg(feature = "config")]
@@ -167,6 +175,7 @@ impl ProcessingContextBuilder {
                 cache: self.cache,
                 #[cfg(feature = "config")]
                 environment: self.environment,
+                inputs: self.inputs,
             }),
             run: None,
             node: None,
@@ -196,6 +205,13 @@ impl ProcessingContext {
             Some(environment) => Ok(Arc::clone(environment)),
             None => crate::config::Environment::load().map(Arc::new),
         }
+    }
+
+    /// The stream a client sends into streaming input `name` while the run goes on; `None`
+    /// when the run takes no streamed input or the stream was taken already (each input
+    /// node takes its own once).
+    pub fn input_stream(&self, name: &str) -> Option<super::InputStream> {
+        self.job.inputs.as_ref()?.take(name)
     }
 
     /// The node result cache of this run, if it has one.

@@ -27,6 +27,7 @@ mod emit_slot;
 mod error;
 mod graph;
 mod inbox;
+mod input_stream;
 mod io;
 mod listen;
 mod mermaid;
@@ -50,6 +51,7 @@ pub use graph::{
     EdgeType, Graph, GraphEdge, GraphNode, GraphParseError, SyncMode, WorkflowDocument,
 };
 pub use inbox::{InboxClosed, NodeInbox};
+pub use input_stream::{InputStream, InputStreamError, InputStreams, INPUT_STREAM_BUFFER};
 pub use io::{Emitter, NodeInputs, NodeOutputs, OutputValues, Outputs, SingleOutput};
 pub use node::{
     BoxError, BoxFuture, ControlledNode, ExecutionMode, Node, NodeAlias, NodeDescriptor, NodeError,

@@ -337,6 +337,20 @@ impl WorkflowPlan {
     pub fn param_names(&self) -> impl Iterator<Item = &str> {
         self.nodes.iter().filter_map(|n| n.param_name.as_deref())
     }
+
+    /// The graph's streaming input nodes (input nodes whose output streams, such as
+    /// `RealtimeAudioInput`): each parameter name with the node's output names. A client
+    /// streams values into them while the run goes on ([`InputStreams`](super::InputStreams)).
+    pub fn streaming_inputs(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.nodes.iter().filter_map(|n| {
+            let streams = n.descriptor.role == super::NodeRole::Input
+                && n.descriptor.mode == super::ExecutionMode::StreamingOutput;
+            n.param_name
+                .as_deref()
+                .filter(|_| streams)
+                .map(|name| (name, &*n.output_names))
+        })
+    }
 }
 
 /// A graph node whose type is registered, with what the registry knows of it.
