@@ -117,9 +117,9 @@ fn report(outcomes: &BTreeMap<String, Outcome>) -> String {
         out,
         "**{valid} of {} validate; {ran} run to the end here** (against a scripted \
          OpenAI-compatible model that answers each of NodeTool's prompts in the form it asks \
-         for, its OpenAI media endpoints and Realtime API, stand-ins for SerpApi, Kie.ai, fal.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
+         for, its OpenAI media endpoints, embeddings and Realtime API, stand-ins for SerpApi, Kie.ai, fal.ai, Hugging Face inference and Gmail (IMAP); the examples' unset models are set to \
          that model, empty image, audio and video inputs and media in the author's asset store get a sample image, sound or video (made by ffmpeg), and the \
-         workspace a folder `photos` with a sample image). {} \
+         workspace a folder `photos` with a sample image, and the collections the vector examples query hold three passages). {} \
          node types they use are not implemented yet.\n",
         outcomes.len(),
         missing.len()
@@ -212,7 +212,9 @@ async fn every_example_is_validated_and_run_and_the_report_is_current() {
         hf,
         fal,
         assets,
+        chroma: data.path().join("chroma").to_string_lossy().into_owned(),
     };
+    seed_collections(&services).await;
     // The photo folder Photo_Enhancement_Suite reads (`./photos`, the user's): one sample.
     let photos = workspace.path().join("photos");
     std::fs::create_dir_all(&photos).unwrap();
@@ -390,6 +392,59 @@ struct Services {
     fal: String,
     /// The asset store the runs save to and read from, as a NodeTool user's runs do.
     assets: Arc<nodetool::storage::AssetStore>,
+    /// The collection store's folder (`CHROMA_PATH`).
+    chroma: String,
+}
+
+/// The collections the vector examples query (`test`, `test-papers`; in NodeTool they are
+/// the author's own), with a few passages embedded by the scripted model, for the runs' user.
+async fn seed_collections(services: &Services) {
+    use nodetool::collections::{embed_texts, EmbeddedStore, Record, VectorStore};
+    let env = nodetool::config::Environment::builder()
+        .process_env([
+            ("OPENAI_BASE_URL".to_owned(), services.llm.clone()),
+            ("OPENAI_API_KEY".to_owned(), "sk-scripted".to_owned()),
+        ])
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .unwrap();
+    let passages = [
+        "Transformers replace recurrence with self-attention over the whole sequence.",
+        "Sparse and linear attention let transformer variants read much longer contexts.",
+        "Retrieval-augmented generation grounds answers in passages found by search.",
+    ];
+    let texts: Vec<String> = passages.iter().map(|p| p.to_string()).collect();
+    let vectors = embed_texts(
+        &env,
+        "openai",
+        "scripted-embedding",
+        &texts,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let store = EmbeddedStore::shared(Path::new(&services.chroma))
+        .await
+        .unwrap();
+    let metadata = json!({"embedding_provider": "openai", "embedding_model": "scripted-embedding"});
+    for name in ["test", "test-papers"] {
+        let metadata = metadata.as_object().cloned().unwrap();
+        store.create("1", name, metadata, false).await.unwrap();
+        let records = texts
+            .iter()
+            .zip(&vectors)
+            .enumerate()
+            .map(|(i, (text, vector))| Record {
+                id: format!("passage-{i}"),
+                document: Some(text.clone()),
+                metadata: serde_json::Map::new(),
+                embedding: vector.clone(),
+            })
+            .collect();
+        store.upsert("1", name, records).await.unwrap();
+    }
 }
 
 async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Result<(), String> {
@@ -401,6 +456,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
         hf,
         fal,
         assets,
+        chroma,
     } = services;
     let mut graph = Graph::from_path(path).map_err(|e| e.to_string())?;
     // Pages fetched from the internet: not run, so the report is the same on every machine.
@@ -512,6 +568,7 @@ async fn run_example(path: &Path, services: &Services, workspace: &Path) -> Resu
             ("HF_TOKEN".to_owned(), hf_stand_in::TOKEN.to_owned()),
             ("FAL_QUEUE_URL".to_owned(), fal.to_owned()),
             ("FAL_API_KEY".to_owned(), fal_stand_in::KEY.to_owned()),
+            ("CHROMA_PATH".to_owned(), chroma.to_owned()),
             (
                 "GOOGLE_MAIL_USER".to_owned(),
                 imap_stand_in::USER.to_owned(),

@@ -87,6 +87,8 @@ pub mod text_regex;
 #[cfg(feature = "chat")]
 pub mod tools;
 pub mod uuid;
+#[cfg(feature = "collections")]
+pub mod vector_chroma;
 #[cfg(feature = "video")]
 pub mod video;
 pub mod workspace;

@@ -36,6 +36,8 @@ extern crate self as nodetool;
 pub mod agents;
 #[cfg(feature = "chat")]
 pub mod chat;
+#[cfg(feature = "collections")]
+pub mod collections;
 #[cfg(feature = "config")]
 pub mod config;
 #[cfg(feature = "http")]
