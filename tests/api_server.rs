@@ -5,6 +5,7 @@
 //! each other's rows.
 
 mod common;
+mod scripted_llm;
 
 use futures_util::{SinkExt, StreamExt};
 use nodetool::api::{serve, AppState, Auth};
@@ -1295,4 +1296,141 @@ async fn a_client_that_leaves_ends_its_jobs_input_streams() {
         server
     })
     .await;
+}
+
+#[tokio::test]
+async fn collections_are_indexed_queried_and_kept_per_user() {
+    let (llm, _scripted) = scripted_llm::serve(|_| async { scripted_llm::Reply::text("-") }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::sqlite(&dir.path().join("nodetool.sqlite3"))
+        .await
+        .unwrap();
+    let env = nodetool::config::Environment::builder()
+        .process_env([
+            ("OPENAI_BASE_URL".to_owned(), llm),
+            ("OPENAI_API_KEY".to_owned(), "sk-scripted".to_owned()),
+        ])
+        .dotenv_dir(None)
+        .settings_file(None)
+        .secrets_file(None)
+        .build()
+        .unwrap();
+    let store = nodetool::collections::EmbeddedStore::open(&dir.path().join("chroma"))
+        .await
+        .unwrap();
+    let state = AppState::new(db, jwt_auth(), None)
+        .with_environment(std::sync::Arc::new(env))
+        .with_collections(std::sync::Arc::new(store));
+    let server = Server::start(state).await;
+    let (alice, bob) = (user(), user());
+    let create = json!({"name": "notes", "embedding_provider": "openai", "embedding_model": "text-embedding-3-small"});
+    let (status, created) = server
+        .post("/api/collections", &alice, create.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(
+        (created["count"].as_i64(), &created["dimension"]),
+        (Some(0), &Value::Null)
+    );
+    let (status, _) = server
+        .post("/api/collections", &alice, create.clone())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = server
+        .post("/api/collections", &alice, json!({"name": "bad name"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // The scripted embeddings are [characters, 1, 2, 3]: length decides the nearest.
+    let docs = json!({"documents": [
+        {"id": "a", "text": "short", "metadata": {"kind": "note"}},
+        {"id": "b", "text": "a much longer text than that", "metadata": {"kind": "essay"}}]});
+    let (status, body) = server
+        .post("/api/collections/notes/index", &alice, docs)
+        .await;
+    assert_eq!((status, &body), (StatusCode::OK, &json!({"indexed": 2})));
+    let (_, found) = server
+        .post(
+            "/api/collections/notes/query",
+            &alice,
+            json!({"text": "short!", "n_results": 1}),
+        )
+        .await;
+    assert_eq!(found["ids"], json!(["a"]), "{found}");
+    assert_eq!(found["documents"], json!(["short"]));
+    let (_, filtered) = server
+        .post("/api/collections/notes/query", &alice,
+              json!({"text": "short!", "where": {"kind": "essay"}, "where_document": {"$contains": "longer"}}))
+        .await;
+    assert_eq!(filtered["ids"], json!(["b"]), "{filtered}");
+    let (status, body) = server
+        .post(
+            "/api/collections/notes/query",
+            &alice,
+            json!({"text": "x", "where": {"kind": {"$like": 1}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown operator `$like`"),
+        "{body}"
+    );
+    let (status, _) = server
+        .post(
+            "/api/collections/notes/query",
+            &alice,
+            json!({"embedding": [1.0, 2.0]}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a 2-dimensional query of a 4-dimensional collection"
+    );
+
+    let (_, listed) = server.get("/api/collections", &alice).await;
+    assert_eq!(listed["collections"][0]["count"], 2);
+    assert_eq!(listed["collections"][0]["dimension"], 4);
+    // Bob sees none of it, and cannot read, query or delete it.
+    assert_eq!(
+        server.get("/api/collections", &bob).await.1,
+        json!({"collections": []})
+    );
+    assert_eq!(
+        server.get("/api/collections/notes", &bob).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = server
+        .post(
+            "/api/collections/notes/query",
+            &bob,
+            json!({"text": "short"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let delete = |who: String| {
+        server
+            .req(
+                reqwest::Method::DELETE,
+                "/api/collections/notes",
+                Some(&who),
+            )
+            .send()
+    };
+    assert_eq!(
+        delete(bob.clone()).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        delete(alice.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.get("/api/collections/notes", &alice).await.0,
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
 }

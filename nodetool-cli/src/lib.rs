@@ -9,6 +9,7 @@
 //! Errors go to stderr with a non-zero exit code.
 
 mod agent_command;
+mod collections_command;
 mod graph_commands;
 mod worker_command;
 
@@ -42,6 +43,14 @@ enum Command {
         user: String,
         #[command(subcommand)]
         command: SecretsCommand,
+    },
+    /// A user's vector collections in the store `CHROMA_PATH` names.
+    Collections {
+        /// Whose collections (NodeTool's development user is `1`).
+        #[arg(long, global = true, default_value = "1")]
+        user: String,
+        #[command(subcommand)]
+        command: collections_command::CollectionsCommand,
     },
     /// Run a graph file (a bare graph or a saved workflow), showing each node's progress on
     /// stderr, then print its outputs.
@@ -316,6 +325,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Settings(command) => settings(command),
         Command::Secrets { user, command } => runtime()?.block_on(secrets(&user, command)),
+        Command::Collections { user, command } => {
+            multi_thread_runtime()?.block_on(collections_command::collections(&user, command))
+        }
         Command::Run { file, params, json } => {
             multi_thread_runtime()?.block_on(graph_commands::run(&file, &params, json))
         }

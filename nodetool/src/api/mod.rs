@@ -34,6 +34,8 @@
 
 mod assets;
 pub mod auth;
+#[cfg(feature = "collections")]
+mod collections;
 pub mod console;
 mod error;
 pub mod jobs;
@@ -131,6 +133,9 @@ struct Inner {
     assets: Arc<AssetStore>,
     sessions: TaskTracker,
     body_limit: usize,
+    /// The users' vector collections, when configured.
+    #[cfg(feature = "collections")]
+    collections: Option<Arc<dyn crate::collections::VectorStore>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -165,6 +170,8 @@ impl AppState {
             crypto: crypto.map(Arc::new),
             sessions: TaskTracker::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            #[cfg(feature = "collections")]
+            collections: None,
         }))
     }
 
@@ -200,6 +207,20 @@ impl AppState {
     /// the configuration files; call before serving.
     pub fn with_environment(self, environment: Arc<Environment>) -> Self {
         self.changed(|inner| inner.job_env.environment = Some(environment))
+    }
+
+    /// `/api/collections` serves the users' collections from `store`.
+    #[cfg(feature = "collections")]
+    pub fn with_collections(self, store: Arc<dyn crate::collections::VectorStore>) -> Self {
+        let mut inner = (*self.0).clone();
+        inner.collections = Some(store);
+        Self(Arc::new(inner))
+    }
+
+    /// The users' collections, when configured.
+    #[cfg(feature = "collections")]
+    pub fn collections(&self) -> Option<&Arc<dyn crate::collections::VectorStore>> {
+        self.0.collections.as_ref()
     }
 
     /// Sets the largest request body accepted (larger: 413); asset uploads are bounded by
@@ -242,6 +263,14 @@ impl AppState {
             .with_environment(Arc::new(env.clone()))
             .with_assets(assets)
             .with_local_recovery(heartbeat, requeue);
+        #[cfg(feature = "collections")]
+        let state = match crate::collections::store_for(env).await {
+            Ok(store) => state.with_collections(store),
+            Err(error) => {
+                tracing::warn!(%error, "no collections: /api/collections answers 503");
+                state
+            }
+        };
         #[cfg(feature = "nats")]
         if let Some(settings) = crate::jobs::NatsSettings::from_env(env)
             .map_err(|e| ServerError::Config(e.to_string()))?
@@ -317,6 +346,27 @@ impl AppState {
     }
 }
 
+/// `/api/collections` (feature `collections`).
+fn collection_routes() -> Router<AppState> {
+    #[cfg(feature = "collections")]
+    {
+        use axum::routing::delete;
+        Router::new()
+            .route(
+                "/api/collections",
+                get(collections::list).post(collections::create),
+            )
+            .route(
+                "/api/collections/{name}",
+                get(collections::get).merge(delete(collections::delete)),
+            )
+            .route("/api/collections/{name}/index", post(collections::index))
+            .route("/api/collections/{name}/query", post(collections::query))
+    }
+    #[cfg(not(feature = "collections"))]
+    Router::new()
+}
+
 /// Every route, over `state` (bodies up to its limit, [`DEFAULT_BODY_LIMIT`] unless set).
 pub fn router(state: AppState) -> Router {
     let body_limit = state.0.body_limit;
@@ -360,6 +410,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::handler))
         .route("/api/settings", get(settings_list))
         .merge(v1_routes())
+        .merge(collection_routes())
         .merge(console::routes())
         .fallback(|| async { ApiError::not_found("Route") })
         .method_not_allowed_fallback(|| async {

@@ -55,11 +55,58 @@ fn operation(summary: &str, parameters: Vec<Value>, request: Option<Value>, ok: 
     Value::Object(op)
 }
 
+/// The `/api/collections` paths (feature `collections`).
+fn collection_paths() -> Map<String, Value> {
+    let documents = json!({"type": "array", "items": {"type": "object", "required": ["id", "text"],
+        "additionalProperties": false,
+        "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "metadata": {"type": "object"}}}});
+    let paths = json!({
+            "/api/collections": {
+                "get": operation("The caller's vector collections", vec![], None,
+                    json_response("collections", json!({"type": "object", "properties": {"collections": {"type": "array", "items": reference("Collection")}}}))),
+                "post": with_status(operation("Create a collection", vec![],
+                    Some(body(json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+                        "name": {"type": "string"}, "metadata": {"type": "object"},
+                        "embedding_provider": {"type": "string"}, "embedding_model": {"type": "string"}}}))),
+                    json_response("the collection", reference("Collection"))), "409", "the name is taken")
+            },
+            "/api/collections/{name}": {
+                "get": operation("One collection", vec![path_param("name")], None, json_response("the collection", reference("Collection"))),
+                "delete": operation("Delete a collection and its records", vec![path_param("name")], None, json_response("done", json!({"type": "object"})))
+            },
+            "/api/collections/{name}/index": {
+                "post": with_status(operation("Embed texts with the collection's model and store them (same id: replaced)", vec![path_param("name")],
+                    Some(body(json!({"type": "object", "required": ["documents"], "additionalProperties": false, "properties": {
+                        "documents": documents}}))),
+                    json_response("how many", json!({"type": "object", "properties": {"indexed": {"type": "integer"}}}))), "502", "the embedding provider failed")
+            },
+            "/api/collections/{name}/query": {
+                "post": with_status(operation("The records nearest a text or vector, with Chroma's where and where_document filters", vec![path_param("name")],
+                    Some(body(json!({"type": "object", "additionalProperties": false, "properties": {
+                        "text": {"type": "string"}, "embedding": {"type": "array", "items": {"type": "number"}},
+                        "n_results": {"type": "integer", "minimum": 0}, "where": {"type": "object"}, "where_document": {"type": "object"}}}))),
+                    json_response("nearest first", json!({"type": "object", "properties": {
+                        "ids": {"type": "array"}, "documents": {"type": "array"}, "metadatas": {"type": "array"}, "distances": {"type": "array"}}}))),
+                    "502", "the embedding provider failed")
+            }
+    });
+    match paths {
+        Value::Object(map) if cfg!(feature = "collections") => map,
+        _ => Map::new(),
+    }
+}
+
+/// `op` with one more documented response.
+fn with_status(mut op: Value, status: &str, description: &str) -> Value {
+    op["responses"][status] = detail_error(description);
+    op
+}
+
 /// The document.
 pub fn openapi_document() -> Value {
     let workflow = reference("Workflow");
     let job = reference("Job");
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {"title": "nodetool", "version": env!("CARGO_PKG_VERSION")},
         "components": {
@@ -98,7 +145,10 @@ pub fn openapi_document() -> Value {
                     "metadata": {"type": "object"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"}}},
                 "Secret": {"type": "object", "required": ["key", "is_configured"], "properties": {
                     "key": {"type": "string"}, "description": {"type": ["string", "null"]},
-                    "is_configured": {"type": "boolean"}, "value": {"type": "string"}}}
+                    "is_configured": {"type": "boolean"}, "value": {"type": "string"}}},
+                "Collection": {"type": "object", "required": ["name", "metadata", "count"], "properties": {
+                    "name": {"type": "string"}, "metadata": {"type": "object"}, "count": {"type": "integer"},
+                    "dimension": {"type": ["integer", "null"]}}}
             }
         },
         "security": [{"bearer": []}],
@@ -155,10 +205,14 @@ pub fn openapi_document() -> Value {
                 "get": operation("An asset's bytes, streamed", vec![path_param("id")], None,
                     json!({"description": "the bytes, with the asset's content type", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}))
             },
-            "/ws": {"get": {"summary": "WebSocket: run_job, cancel_job, get_status; streams job messages (token: bearer or ?api_key=)", "security": [],
+            "/ws": {"get": {"summary": "WebSocket: run_job, reconnect_job, cancel_job, get_status, stream_input, end_input_stream, set_mode; streams job messages (token: bearer or ?api_key=)", "security": [],
                 "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a WebSocket upgrade"}, "403": detail_error("a page from another origin, without a token")}}}
         }
-    })
+    });
+    if let Some(paths) = document["paths"].as_object_mut() {
+        paths.extend(collection_paths());
+    }
+    document
 }
 
 #[cfg(test)]
