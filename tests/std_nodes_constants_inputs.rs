@@ -196,6 +196,7 @@ fn new_nodes_have_nodetool_titles_descriptions_and_tool_flags() {
         ("nodetool.dictionary.FilterDictByRange", "Filter Dict By Range", "Filters a stream of dictionaries based on a numeric range for a specified key.", "filter, dictionary, range, between, stream", false),
         ("nodetool.dictionary.FilterDictByNumber", "Filter Dict By Number", "Filters a stream of dictionaries based on numeric values for a specified key.", "filter, dictionary, numbers, numeric, stream", false),
         ("nodetool.dictionary.FilterDictRegex", "Filter Dict Regex", "Filters a stream of dictionaries using regular expressions on specified keys.", "filter, regex, dictionary, pattern, stream", false),
+        ("nodetool.input.RealtimeAudioInput", "Realtime Audio Input", "Accepts streaming audio data for workflows.", "input, parameter, audio, sound, voice, speech, asset", false),
     ];
     let mut problems = Vec::new();
     for &(node_type, title, first, tags, tool) in table {
@@ -217,7 +218,6 @@ fn new_nodes_have_nodetool_titles_descriptions_and_tool_flags() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     for left_out in [
-        "nodetool.input.RealtimeAudioInput",
         "nodetool.input.HuggingFaceModelInput",
         "nodetool.dictionary.FilterDictByQuery",
     ] {

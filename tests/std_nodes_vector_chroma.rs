@@ -269,3 +269,38 @@ async fn mistakes_are_named() {
     let error = run(count, &remote).await.unwrap_err();
     assert!(error.contains("CHROMA_URL is set"), "{error}");
 }
+
+#[tokio::test]
+async fn agents_search_a_collection_with_the_search_collection_tool() {
+    let (url, _) = ollama().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let ctx = context("alice", &[("OLLAMA_API_URL", &url), ("CHROMA_PATH", path)]);
+    run(index_graph(), &ctx).await.unwrap();
+    let tool = nodetool_std_nodes::tools::resolve("search_collection").unwrap();
+    let schema = tool.parameters();
+    assert_eq!(
+        schema["required"],
+        json!(["collection", "query"]),
+        "{schema}"
+    );
+    let found = tool
+        .call(
+            &ctx,
+            json!({"collection": "papers", "query": "attention and long context", "n_results": 1}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found["passages"][0]["id"], "p1", "{found}");
+    assert_eq!(found["passages"][0]["metadata"]["year"], 2017);
+    let missing = tool
+        .call(&ctx, json!({"collection": "nope", "query": "x"}))
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("collection `nope` does not exist"),
+        "{missing}"
+    );
+}

@@ -11,12 +11,16 @@
 //! ```
 
 mod calculator;
+#[cfg(feature = "collections")]
+mod collection;
 mod files;
 pub mod html_text;
 mod web;
 mod workflow;
 
 pub use calculator::{evaluate, Calculator};
+#[cfg(feature = "collections")]
+pub use collection::SearchCollection;
 pub use files::{ListDirectory, ReadFile, WriteFile};
 pub use web::{BraveSearch, GoogleSearch, HttpGet};
 pub use workflow::RunWorkflow;
@@ -55,6 +59,11 @@ register! {
     "run_workflow" => RunWorkflow,
     "google_search" => GoogleSearch,
     "brave_search" => BraveSearch,
+}
+
+#[cfg(feature = "collections")]
+register! {
+    "search_collection" => SearchCollection,
 }
 
 /// The built-in tool `name`.
