@@ -3,7 +3,9 @@
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
-use nodetool::collections::{embed_texts, split_by_characters, store_for, Query, Record};
+use nodetool::collections::{
+    embed_texts, split_by_characters, store_for, Query, Record, VectorStore,
+};
 use nodetool::config::Environment;
 use serde_json::{json, Map};
 use std::io::Write;
@@ -63,6 +65,19 @@ pub enum CollectionsCommand {
     },
 }
 
+/// The provider and model that embed collection `name`'s texts.
+async fn embedding_model(
+    store: &dyn VectorStore,
+    user: &str,
+    name: &str,
+) -> anyhow::Result<(String, String)> {
+    let info = store
+        .get(user, name)
+        .await?
+        .with_context(|| format!("collection `{name}` does not exist"))?;
+    Ok(info.embedding_model()?)
+}
+
 /// Runs `command` as `user`.
 pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Result<ExitCode> {
     let env = Environment::load().context("reading the settings")?;
@@ -108,11 +123,7 @@ pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Res
             chunk_size,
             overlap,
         } => {
-            let info = store
-                .get(user, &name)
-                .await?
-                .with_context(|| format!("collection `{name}` does not exist"))?;
-            let (provider, model) = info.embedding_model()?;
+            let (provider, model) = embedding_model(store.as_ref(), user, &name).await?;
             let mut total = 0;
             for file in files {
                 let text = std::fs::read_to_string(&file)
@@ -147,11 +158,7 @@ pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Res
             n_results,
             json,
         } => {
-            let info = store
-                .get(user, &name)
-                .await?
-                .with_context(|| format!("collection `{name}` does not exist"))?;
-            let (provider, model) = info.embedding_model()?;
+            let (provider, model) = embedding_model(store.as_ref(), user, &name).await?;
             let mut vectors =
                 embed_texts(&env, &provider, &model, &[text], &Default::default()).await?;
             let embedding = vectors.pop().context("the provider sent no vector")?;
