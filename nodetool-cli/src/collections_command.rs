@@ -4,7 +4,8 @@
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use nodetool::collections::{
-    embed_texts, split_by_characters, store_for, Query, Record, VectorStore,
+    embed_for, embed_query, split_by_characters, store_for, CollectionInfo, Query, Record,
+    VectorStore,
 };
 use nodetool::config::Environment;
 use serde_json::{json, Map};
@@ -65,17 +66,16 @@ pub enum CollectionsCommand {
     },
 }
 
-/// The provider and model that embed collection `name`'s texts.
-async fn embedding_model(
+/// Collection `name` of `user`'s, or an error naming it.
+async fn collection(
     store: &dyn VectorStore,
     user: &str,
     name: &str,
-) -> anyhow::Result<(String, String)> {
-    let info = store
+) -> anyhow::Result<CollectionInfo> {
+    store
         .get(user, name)
         .await?
-        .with_context(|| format!("collection `{name}` does not exist"))?;
-    Ok(info.embedding_model()?)
+        .with_context(|| format!("collection `{name}` does not exist"))
 }
 
 /// Runs `command` as `user`.
@@ -123,13 +123,13 @@ pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Res
             chunk_size,
             overlap,
         } => {
-            let (provider, model) = embedding_model(store.as_ref(), user, &name).await?;
+            let info = collection(store.as_ref(), user, &name).await?;
             let mut total = 0;
             for file in files {
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading {}", file.display()))?;
                 let pieces = split_by_characters(&text, chunk_size, overlap);
-                let vectors = embed_texts(&env, &provider, &model, &pieces, &Default::default())
+                let vectors = embed_for(&env, &info, &pieces, &Default::default())
                     .await
                     .with_context(|| format!("embedding {}", file.display()))?;
                 let source = file.display().to_string();
@@ -158,10 +158,8 @@ pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Res
             n_results,
             json,
         } => {
-            let (provider, model) = embedding_model(store.as_ref(), user, &name).await?;
-            let mut vectors =
-                embed_texts(&env, &provider, &model, &[text], &Default::default()).await?;
-            let embedding = vectors.pop().context("the provider sent no vector")?;
+            let info = collection(store.as_ref(), user, &name).await?;
+            let embedding = embed_query(&env, &info, &text, &Default::default()).await?;
             let hits = store
                 .query(user, &name, &Query::nearest(embedding, n_results))
                 .await?;

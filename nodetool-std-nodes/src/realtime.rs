@@ -36,16 +36,12 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// The audio format chunks carry: what the Realtime API reads and writes.
 fn pcm16_metadata() -> Map<String, Value> {
-    let metadata = json!({
-        "sample_rate": SPEECH_SAMPLE_RATE,
-        "channels": 1,
-        "encoding": "pcm16",
-        "format": "pcm16",
-    });
-    match metadata {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    Map::from_iter([
+        ("sample_rate".to_owned(), json!(SPEECH_SAMPLE_RATE)),
+        ("channels".to_owned(), json!(1)),
+        ("encoding".to_owned(), json!("pcm16")),
+        ("format".to_owned(), json!("pcm16")),
+    ])
 }
 
 /// An audio chunk of base64 PCM16 (24 kHz mono).
@@ -107,15 +103,15 @@ impl GenProcess for RealtimeAudioInput {
         let Some(mut stream) = ctx.input_stream(&self.name) else {
             return Ok(());
         };
-        let mut count = 0usize;
+        let mut index = 0usize;
         while let Some(value) = stream.next().await {
             let chunk = Chunk::from_value(value).map_err(|e| {
                 NodeError::failed(format!(
-                    "input `{}`: streamed value {count} is not a chunk: {e}",
+                    "input `{}`: streamed value {index} is not a chunk: {e}",
                     self.name
                 ))
             })?;
-            count += 1;
+            index += 1;
             out.emit(RealtimeAudioChunk { chunk }).await?;
         }
         Ok(())
@@ -186,6 +182,12 @@ meta_node!(
 /// The Realtime endpoint for `base` (an OpenAI base URL such as `https://api.openai.com/v1`)
 /// and `model`: the same host over WebSocket, as OpenAI's SDK derives it.
 pub fn realtime_url(base: &str, model: &str) -> std::result::Result<String, String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if model.is_empty() || !model.chars().all(plain) {
+        return Err(format!(
+            "model `{model}`: a model id is letters, digits, `-`, `_` and `.`"
+        ));
+    }
     let base = base.trim_end_matches('/');
     let ws = if let Some(rest) = base.strip_prefix("https://") {
         format!("wss://{rest}")
@@ -527,6 +529,9 @@ mod tests {
         assert!(realtime_url("ftp://x", "m")
             .unwrap_err()
             .contains("ftp://x"));
+        assert!(realtime_url("https://x/v1", "m&beta=1")
+            .unwrap_err()
+            .contains("model `m&beta=1`"));
     }
 
     #[test]

@@ -11,9 +11,10 @@
 use crate::meta_node;
 use crate::meta_node::Props;
 use nodetool::collections::{
-    embed_texts, store_for, CollectionError, CollectionInfo, DocumentFilter, Hit, Query, Record,
+    embed_query, store_for, CollectionError, CollectionInfo, DocumentFilter, Hit, Query, Record,
     VectorStore,
 };
+use nodetool::config::Environment;
 use nodetool::workflows::{NodeError, NodeOutputs, ProcessingContext};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -22,11 +23,34 @@ fn failed(e: CollectionError) -> NodeError {
     NodeError::failed(e.to_string())
 }
 
-/// The store, and the collection property `name` names.
-async fn open(
+/// The run's settings and collection store.
+async fn store(
     ctx: &ProcessingContext,
-    props: &Props,
-) -> Result<(Arc<dyn VectorStore>, CollectionInfo), NodeError> {
+) -> Result<(Arc<Environment>, Arc<dyn VectorStore>), NodeError> {
+    let env = ctx
+        .environment()
+        .map_err(|e| NodeError::failed(format!("cannot read the settings: {e}")))?;
+    let store = store_for(&env).await.map_err(failed)?;
+    Ok((env, store))
+}
+
+/// The collection property `collection` names, in the run's store.
+struct Opened {
+    env: Arc<Environment>,
+    store: Arc<dyn VectorStore>,
+    info: CollectionInfo,
+}
+
+impl Opened {
+    /// The vector of `text` by the collection's embedding model.
+    async fn embed(&self, ctx: &ProcessingContext, text: &str) -> Result<Vec<f32>, NodeError> {
+        embed_query(&self.env, &self.info, text, ctx.cancellation_token())
+            .await
+            .map_err(failed)
+    }
+}
+
+async fn open(ctx: &ProcessingContext, props: &Props) -> Result<Opened, NodeError> {
     let name = props.get("collection")["name"]
         .as_str()
         .unwrap_or_default()
@@ -36,40 +60,13 @@ async fn open(
             "collection: select a collection (its name is empty)",
         ));
     }
-    let env = ctx
-        .environment()
-        .map_err(|e| NodeError::failed(format!("cannot read the settings: {e}")))?;
-    let store = store_for(&env).await.map_err(failed)?;
+    let (env, store) = store(ctx).await?;
     let info = store
         .get(ctx.user_id(), &name)
         .await
         .map_err(failed)?
         .ok_or_else(|| failed(CollectionError::NotFound(name)))?;
-    Ok((store, info))
-}
-
-/// The vector of `text` by the collection's embedding model.
-async fn embed(
-    ctx: &ProcessingContext,
-    info: &CollectionInfo,
-    text: &str,
-) -> Result<Vec<f32>, NodeError> {
-    let (provider, model) = info.embedding_model().map_err(failed)?;
-    let env = ctx
-        .environment()
-        .map_err(|e| NodeError::failed(format!("cannot read the settings: {e}")))?;
-    let mut vectors = embed_texts(
-        &env,
-        &provider,
-        &model,
-        &[text.to_owned()],
-        ctx.cancellation_token(),
-    )
-    .await
-    .map_err(failed)?;
-    vectors
-        .pop()
-        .ok_or_else(|| NodeError::failed("embedding: the provider sent no vector"))
+    Ok(Opened { env, store, info })
 }
 
 meta_node!(
@@ -99,10 +96,7 @@ impl Collection {
             metadata.insert("embedding_model".into(), json!(model));
             metadata.insert("embedding_provider".into(), json!("ollama"));
         }
-        let env = ctx
-            .environment()
-            .map_err(|e| NodeError::failed(format!("cannot read the settings: {e}")))?;
-        let store = store_for(&env).await.map_err(failed)?;
+        let (_, store) = store(ctx).await?;
         store
             .create(ctx.user_id(), &name, metadata, true)
             .await
@@ -128,7 +122,7 @@ impl Count {
         ctx: &ProcessingContext,
         outputs: &mut NodeOutputs,
     ) -> Result<(), NodeError> {
-        let (_, info) = open(ctx, props).await?;
+        let Opened { info, .. } = open(ctx, props).await?;
         outputs.send_named("output", json!(info.count)).await
     }
 }
@@ -161,7 +155,7 @@ impl GetDocuments {
         ctx: &ProcessingContext,
         outputs: &mut NodeOutputs,
     ) -> Result<(), NodeError> {
-        let (store, info) = open(ctx, props).await?;
+        let Opened { store, info, .. } = open(ctx, props).await?;
         let ids: Vec<String> = props
             .get("ids")
             .as_array()
@@ -198,7 +192,7 @@ impl Peek {
         ctx: &ProcessingContext,
         outputs: &mut NodeOutputs,
     ) -> Result<(), NodeError> {
-        let (store, info) = open(ctx, props).await?;
+        let Opened { store, info, .. } = open(ctx, props).await?;
         let records = store
             .records(ctx.user_id(), &info.name, &[], size(props, "limit")?, 0)
             .await
@@ -213,9 +207,10 @@ async fn index_text(props: &Props, ctx: &ProcessingContext) -> Result<(), NodeEr
     if id.trim().is_empty() {
         return Err(NodeError::failed("The document ID cannot be empty"));
     }
-    let (store, info) = open(ctx, props).await?;
+    let opened = open(ctx, props).await?;
     let text = props.str("text");
-    let embedding = embed(ctx, &info, &text).await?;
+    let embedding = opened.embed(ctx, &text).await?;
+    let Opened { store, info, .. } = opened;
     let metadata = props
         .get("metadata")
         .as_object()
@@ -302,8 +297,9 @@ impl QueryText {
         ctx: &ProcessingContext,
         outputs: &mut NodeOutputs,
     ) -> Result<(), NodeError> {
-        let (store, info) = open(ctx, props).await?;
-        let embedding = embed(ctx, &info, &props.str("text")).await?;
+        let opened = open(ctx, props).await?;
+        let embedding = opened.embed(ctx, &props.str("text")).await?;
+        let Opened { store, info, .. } = opened;
         let query = Query::nearest(embedding, size(props, "n_results")?);
         let mut hits = store
             .query(ctx.user_id(), &info.name, &query)
@@ -314,13 +310,13 @@ impl QueryText {
     }
 }
 
-/// NodeTool's keyword query: the lower-cased words of `text` (split at spaces and
-/// `,.!?-_=|`) of at least `min_length` characters, any of which a text must contain.
+/// NodeTool's keyword query: the lower-cased pieces of `text` (split at ` ,.!?-_=|`, then
+/// trimmed) of at least `min_length` characters, any of which a text must contain.
 pub fn keyword_filter(text: &str, min_length: usize) -> Option<DocumentFilter> {
     let separators = [' ', ',', '.', '!', '?', '-', '_', '=', '|'];
     let lower = text.to_lowercase();
     let mut tokens: Vec<DocumentFilter> = lower
-        .split(|c: char| separators.contains(&c) || c.is_whitespace())
+        .split(|c: char| separators.contains(&c))
         .map(str::trim)
         .filter(|t| t.chars().count() >= min_length.max(1))
         .map(|t| DocumentFilter::Contains(t.to_owned()))
@@ -371,8 +367,9 @@ impl HybridSearch {
             return Err(NodeError::failed("Search text cannot be empty"));
         }
         let n = size(props, "n_results")?;
-        let (store, info) = open(ctx, props).await?;
-        let embedding = embed(ctx, &info, &text).await?;
+        let opened = open(ctx, props).await?;
+        let embedding = opened.embed(ctx, &text).await?;
+        let Opened { store, info, .. } = opened;
         let user = ctx.user_id();
         let semantic_query = Query::nearest(embedding, n * 2);
         let semantic = store

@@ -23,7 +23,7 @@ pub fn reply_pcm() -> Vec<u8> {
 pub struct RealtimeSession {
     /// The `model` query parameter.
     pub model: String,
-    /// The `Authorization` and `OpenAI-Beta` headers.
+    /// The `Authorization` header.
     pub authorization: String,
     /// The `OpenAI-Beta` header.
     pub beta: String,

@@ -2,7 +2,7 @@
 //! (feature `collections`), for retrieval-augmented answers.
 
 use nodetool::agents::ToolError;
-use nodetool::collections::{embed_texts, store_for, Query};
+use nodetool::collections::{embed_query, store_for, Query};
 use nodetool::prelude::*;
 use nodetool::tool;
 use serde_json::{json, Value};
@@ -30,15 +30,9 @@ pub async fn search_collection(
         .await
         .map_err(|e| ToolError::failed(e.to_string()))?
         .ok_or_else(|| ToolError::failed(format!("collection `{collection}` does not exist")))?;
-    let (provider, model) = info
-        .embedding_model()
-        .map_err(|e| ToolError::failed(e.to_string()))?;
-    let mut vectors = embed_texts(&env, &provider, &model, &[query], ctx.cancellation_token())
+    let embedding = embed_query(&env, &info, &query, ctx.cancellation_token())
         .await
         .map_err(|e| ToolError::failed(e.to_string()))?;
-    let embedding = vectors
-        .pop()
-        .ok_or_else(|| ToolError::failed("the embedding provider sent no vector"))?;
     let n = n_results.unwrap_or(5).clamp(1, 20) as usize;
     let hits = store
         .query(ctx.user_id(), &collection, &Query::nearest(embedding, n))

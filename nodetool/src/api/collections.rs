@@ -5,8 +5,8 @@ use super::auth::User;
 use super::error::{ApiError, JsonBody};
 use super::AppState;
 use crate::collections::{
-    embed_texts, CollectionError, CollectionInfo, DocumentFilter, MetadataFilter, Query, Record,
-    VectorStore,
+    embed_for, embed_query, CollectionError, CollectionInfo, DocumentFilter, MetadataFilter, Query,
+    Record, VectorStore,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -136,20 +136,14 @@ pub struct IndexDocuments {
     pub documents: Vec<Document>,
 }
 
-async fn embed(
-    state: &AppState,
-    info: &CollectionInfo,
-    texts: &[String],
-) -> Result<Vec<Vec<f32>>, ApiError> {
-    let (provider, model) = info.embedding_model()?;
-    let env = match &state.job_environment().environment {
-        Some(env) => Arc::clone(env),
-        None => Arc::new(
-            crate::config::Environment::load()
-                .map_err(|e| ApiError::internal(format!("cannot read the settings: {e}")))?,
-        ),
-    };
-    Ok(embed_texts(&env, &provider, &model, texts, &Default::default()).await?)
+/// The settings jobs run with (loaded now when the server was given none).
+fn environment(state: &AppState) -> Result<Arc<crate::config::Environment>, ApiError> {
+    match &state.job_environment().environment {
+        Some(env) => Ok(Arc::clone(env)),
+        None => crate::config::Environment::load()
+            .map(Arc::new)
+            .map_err(|e| ApiError::internal(format!("cannot read the settings: {e}"))),
+    }
 }
 
 async fn existing(
@@ -174,7 +168,7 @@ pub async fn index(
     let store = store(&state)?;
     let info = existing(store, &user, &name).await?;
     let texts: Vec<String> = body.documents.iter().map(|d| d.text.clone()).collect();
-    let vectors = embed(&state, &info, &texts).await?;
+    let vectors = embed_for(&*environment(&state)?, &info, &texts, &Default::default()).await?;
     let n = body.documents.len();
     let records = body
         .documents
@@ -229,10 +223,9 @@ pub async fn query(
     let info = existing(store, &user, &name).await?;
     let embedding = match (body.embedding, body.text) {
         (Some(v), None) => v,
-        (None, Some(text)) => embed(&state, &info, &[text])
-            .await?
-            .pop()
-            .unwrap_or_default(),
+        (None, Some(text)) => {
+            embed_query(&*environment(&state)?, &info, &text, &Default::default()).await?
+        }
         _ => {
             return Err(ApiError::unprocessable(
                 "give one of `text` and `embedding`",

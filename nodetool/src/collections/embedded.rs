@@ -133,6 +133,12 @@ impl Loaded {
 
 type Key = (String, String);
 
+/// What writes and loads need of a collection.
+struct Header {
+    metadata: Map<String, Value>,
+    dimension: Option<usize>,
+}
+
 /// Collections in a SQLite file in one folder (see the [module](self) documentation).
 #[derive(Debug)]
 pub struct EmbeddedStore {
@@ -225,33 +231,57 @@ impl EmbeddedStore {
             .remove(&(user.to_owned(), name.to_owned()));
     }
 
+    /// `user`'s collections (only `name`, when given) with their sizes, by name: one query.
+    async fn infos(
+        &self,
+        user: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<CollectionInfo>, CollectionError> {
+        let rows = sqlx::query(
+            "SELECT c.name, c.metadata, c.dimension, COUNT(r.id) FROM nodetool_collections c \
+             LEFT JOIN nodetool_collection_records r ON r.user_id = c.user_id AND r.collection = c.name \
+             WHERE c.user_id = ? AND (? IS NULL OR c.name = ?) GROUP BY c.name ORDER BY c.name",
+        )
+        .bind(user)
+        .bind(name)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(rows
+            .iter()
+            .map(|row| CollectionInfo {
+                name: row.get(0),
+                metadata: metadata_of(row.get::<&str, _>(1)),
+                dimension: row.get::<Option<i64>, _>(2).map(|d| d as usize),
+                count: row.get::<i64, _>(3) as usize,
+            })
+            .collect())
+    }
+
     async fn info(
         &self,
         user: &str,
         name: &str,
     ) -> Result<Option<CollectionInfo>, CollectionError> {
+        Ok(self.infos(user, Some(name)).await?.pop())
+    }
+
+    /// Collection `name`'s metadata and dimension (no count: writes and loads need no more).
+    async fn header(&self, user: &str, name: &str) -> Result<Header, CollectionError> {
         let row = sqlx::query(
-            "SELECT c.metadata, c.dimension, \
-             (SELECT COUNT(*) FROM nodetool_collection_records r WHERE r.user_id = c.user_id AND r.collection = c.name) \
-             FROM nodetool_collections c WHERE c.user_id = ? AND c.name = ?",
+            "SELECT metadata, dimension FROM nodetool_collections WHERE user_id = ? AND name = ?",
         )
         .bind(user)
         .bind(name)
         .fetch_optional(&self.pool)
         .await
-        .map_err(store_error)?;
-        Ok(row.map(|row| CollectionInfo {
-            name: name.to_owned(),
+        .map_err(store_error)?
+        .ok_or_else(|| CollectionError::NotFound(name.to_owned()))?;
+        Ok(Header {
             metadata: metadata_of(row.get::<&str, _>(0)),
             dimension: row.get::<Option<i64>, _>(1).map(|d| d as usize),
-            count: row.get::<i64, _>(2) as usize,
-        }))
-    }
-
-    async fn existing(&self, user: &str, name: &str) -> Result<CollectionInfo, CollectionError> {
-        self.info(user, name)
-            .await?
-            .ok_or_else(|| CollectionError::NotFound(name.to_owned()))
+        })
     }
 
     async fn load(&self, user: &str, name: &str) -> Result<Arc<Loaded>, CollectionError> {
@@ -264,7 +294,7 @@ impl EmbeddedStore {
         {
             return Ok(Arc::clone(loaded));
         }
-        let info = self.existing(user, name).await?;
+        let info = self.header(user, name).await?;
         let rows = sqlx::query(
             "SELECT id, document, metadata, embedding FROM nodetool_collection_records \
              WHERE user_id = ? AND collection = ? ORDER BY rowid",
@@ -323,7 +353,9 @@ impl VectorStore for EmbeddedStore {
             if inserted == 0 && !get_or_create {
                 return Err(CollectionError::Exists(name.to_owned()));
             }
-            self.existing(user, name).await
+            self.info(user, name)
+                .await?
+                .ok_or_else(|| CollectionError::NotFound(name.to_owned()))
         })
     }
 
@@ -339,20 +371,7 @@ impl VectorStore for EmbeddedStore {
         &'a self,
         user: &'a str,
     ) -> BoxFuture<'a, Result<Vec<CollectionInfo>, CollectionError>> {
-        Box::pin(async move {
-            let names: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM nodetool_collections WHERE user_id = ? ORDER BY name",
-            )
-            .bind(user)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)?;
-            let mut all = Vec::with_capacity(names.len());
-            for name in names {
-                all.extend(self.info(user, &name).await?);
-            }
-            Ok(all)
-        })
+        Box::pin(self.infos(user, None))
     }
 
     fn delete<'a>(
@@ -391,7 +410,7 @@ impl VectorStore for EmbeddedStore {
         records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), CollectionError>> {
         Box::pin(async move {
-            let info = self.existing(user, name).await?;
+            let info = self.header(user, name).await?;
             let expected = info
                 .dimension
                 .or_else(|| records.first().map(|r| r.embedding.len()));
@@ -454,7 +473,7 @@ impl VectorStore for EmbeddedStore {
         ids: &'a [String],
     ) -> BoxFuture<'a, Result<usize, CollectionError>> {
         Box::pin(async move {
-            self.existing(user, name).await?;
+            self.header(user, name).await?;
             let mut tx = self.pool.begin().await.map_err(store_error)?;
             let mut removed = 0;
             for id in ids {
@@ -484,17 +503,39 @@ impl VectorStore for EmbeddedStore {
         offset: usize,
     ) -> BoxFuture<'a, Result<Vec<Record>, CollectionError>> {
         Box::pin(async move {
-            let loaded = self.load(user, name).await?;
-            let d = loaded.dimension;
-            Ok((0..loaded.ids.len())
-                .filter(|&i| ids.is_empty() || ids.contains(&loaded.ids[i]))
-                .skip(offset)
-                .take(limit)
-                .map(|i| Record {
-                    id: loaded.ids[i].clone(),
-                    document: loaded.documents[i].clone(),
-                    metadata: loaded.metadata[i].clone(),
-                    embedding: loaded.vectors[i * d..(i + 1) * d].to_vec(),
+            self.header(user, name).await?;
+            let mut sql = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT id, document, metadata, embedding FROM nodetool_collection_records WHERE user_id = ",
+            );
+            sql.push_bind(user)
+                .push(" AND collection = ")
+                .push_bind(name);
+            if !ids.is_empty() {
+                sql.push(" AND id IN (");
+                let mut list = sql.separated(", ");
+                for id in ids {
+                    list.push_bind(id);
+                }
+                sql.push(")");
+            }
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            sql.push(" ORDER BY rowid LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let rows = sql
+                .build()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+            Ok(rows
+                .iter()
+                .map(|row| Record {
+                    id: row.get(0),
+                    document: row.get(1),
+                    metadata: metadata_of(row.get::<&str, _>(2)),
+                    embedding: from_blob(row.get::<&[u8], _>(3)),
                 })
                 .collect())
         })

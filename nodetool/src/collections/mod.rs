@@ -246,6 +246,30 @@ pub async fn embed_texts(
     Ok(vectors)
 }
 
+/// Vectors for `texts` by collection `info`'s embedding model.
+pub async fn embed_for(
+    env: &crate::config::Environment,
+    info: &CollectionInfo,
+    texts: &[String],
+    cancel: &CancellationToken,
+) -> Result<Vec<Vec<f32>>, CollectionError> {
+    let (provider, model) = info.embedding_model()?;
+    embed_texts(env, &provider, &model, texts, cancel).await
+}
+
+/// The vector of one query `text` by collection `info`'s embedding model.
+pub async fn embed_query(
+    env: &crate::config::Environment,
+    info: &CollectionInfo,
+    text: &str,
+    cancel: &CancellationToken,
+) -> Result<Vec<f32>, CollectionError> {
+    embed_for(env, info, &[text.to_owned()], cancel)
+        .await?
+        .pop()
+        .ok_or_else(|| CollectionError::Embedding("the provider sent no vector".to_owned()))
+}
+
 /// The store a run's collections live in: the embedded store in `CHROMA_PATH`, opened once
 /// per folder and shared. A Chroma server (`CHROMA_URL`) is not spoken to yet: an error
 /// says so rather than writing elsewhere.

@@ -4,8 +4,8 @@ use super::JobSpec;
 use crate::config::Environment;
 use crate::storage::AssetStore;
 use crate::workflows::{
-    CancellationToken, InputStreams, MessageSender, NodeCache, ProcessingContext,
-    ProcessingContextBuilder, RunError, RunResult,
+    CancellationToken, MessageSender, NodeCache, ProcessingContext, ProcessingContextBuilder,
+    RunError, RunResult,
 };
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -32,20 +32,8 @@ impl JobEnvironment {
         self.builder(spec, cancel, listener).build()
     }
 
-    /// [`context`](Self::context), with `inputs` for the run's streaming input nodes.
-    pub fn context_with_inputs(
-        &self,
-        spec: &JobSpec,
-        cancel: CancellationToken,
-        listener: Option<MessageSender>,
-        inputs: InputStreams,
-    ) -> ProcessingContext {
-        self.builder(spec, cancel, listener)
-            .input_streams(inputs)
-            .build()
-    }
-
-    fn builder(
+    /// The builder of [`context`](Self::context), for a caller that adds to it.
+    pub(crate) fn builder(
         &self,
         spec: &JobSpec,
         cancel: CancellationToken,

@@ -185,7 +185,9 @@ impl LocalQueue {
         );
         let ctx = self
             .env
-            .context_with_inputs(&spec, cancel, listener, inputs);
+            .builder(&spec, cancel, listener)
+            .input_streams(inputs)
+            .build();
         let (done, outcome) = oneshot::channel();
         let (db, worker) = (self.db.clone(), self.id.clone());
         let running = Arc::clone(&self.running);

@@ -106,11 +106,6 @@ impl InputStreams {
         )
     }
 
-    /// Whether the run has no streaming inputs.
-    pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
         self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
