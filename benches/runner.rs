@@ -3,7 +3,7 @@
 //! three pass-through nodes; plus K run events from a controller through a control edge.
 //! `cargo bench --bench runner`; figures are in BENCHMARKS.md.
 
-use common::{edge as edge_between, node};
+use common::{bench_runtime, edge as edge_between, node};
 use divan::{AllocProfiler, Bencher};
 use nodetool::prelude::*;
 use serde_json::{json, Map, Value};
@@ -108,7 +108,7 @@ pub fn controlled(k: usize) -> (Graph, f64) {
 }
 
 fn bench_graph(bencher: Bencher, (graph, expected): (Graph, f64), with_listener: bool) {
-    let rt = common::bench_runtime();
+    let rt = bench_runtime();
     let runner = WorkflowRunner::from_graph(&graph).expect("valid bench graph");
     let check = |result: RunResult| {
         let got = result.get("out").and_then(Value::as_f64);
@@ -143,7 +143,7 @@ fn tiny(n: usize) -> Graph {
 }
 
 fn bench_fixed_cost(bencher: Bencher, n: usize, with_listener: bool) {
-    let rt = common::bench_runtime();
+    let rt = bench_runtime();
     let runner = WorkflowRunner::from_graph(&tiny(n)).expect("valid bench graph");
     bencher.bench_local(|| {
         rt.block_on(async {
@@ -202,4 +202,107 @@ fn stream3_with_messages(bencher: Bencher, k: usize) {
 #[divan::bench(args = [1000, 100000], sample_count = 10)]
 fn control_events(bencher: Bencher, k: usize) {
     bench_graph(bencher, controlled(k), false);
+}
+
+/// The same chain and fan-out workloads through the Rust peer `dagrs` (0.9, the maintained
+/// async DAG crate), in the same run: a node's value is an `f64` sent to its successors as
+/// dagrs `Content`, each node an `Action` that adds what it receives.
+mod peer_dagrs {
+    use super::{bench_runtime, Bencher};
+    use dagrs::async_trait::async_trait;
+    use dagrs::{
+        Action, Content, DefaultNode, EnvVar, InChannels, Node as _, NodeTable, OutChannels, Output,
+    };
+    use std::sync::Arc;
+
+    /// Sends `base` plus the sum of every value received (a constant when nothing comes in).
+    struct AddAll {
+        base: f64,
+    }
+
+    #[async_trait]
+    impl Action for AddAll {
+        async fn run(
+            &self,
+            inputs: &mut InChannels,
+            outputs: &mut OutChannels,
+            _: Arc<EnvVar>,
+        ) -> Output {
+            let received = inputs
+                .map(|content| {
+                    content
+                        .ok()
+                        .and_then(|c| c.into_inner::<f64>())
+                        .map_or(0.0, |v| *v)
+                })
+                .await;
+            let value = self.base + received.iter().sum::<f64>();
+            outputs.broadcast(Content::new(value)).await;
+            Output::Out(Some(Content::new(value)))
+        }
+    }
+
+    /// A dagrs graph of the workload and the id of the node whose result is checked.
+    fn build(shape: Shape, n: usize) -> (dagrs::Graph, dagrs::NodeId) {
+        let mut table = NodeTable::default();
+        let mut graph = dagrs::Graph::new();
+        let mut add = |name: String, base: f64, graph: &mut dagrs::Graph| {
+            let node = DefaultNode::with_action(name, AddAll { base }, &mut table);
+            let id = node.id();
+            graph.add_node(node).expect("a new node");
+            id
+        };
+        let source = add("c".into(), 1.0, &mut graph);
+        let last = match shape {
+            Shape::Chain => (0..n).fold(source, |prev, i| {
+                let id = add(format!("a{i}"), 1.0, &mut graph);
+                graph.add_edge(prev, [id]).expect("an edge");
+                id
+            }),
+            Shape::FanOut => {
+                let sum = add("sum".into(), 0.0, &mut graph);
+                for i in 0..n {
+                    let id = add(format!("a{i}"), 1.0, &mut graph);
+                    graph.add_edge(source, [id]).expect("an edge");
+                    graph.add_edge(id, [sum]).expect("an edge");
+                }
+                sum
+            }
+        };
+        graph.set_env(EnvVar::new(table));
+        (graph, last)
+    }
+
+    #[derive(Clone, Copy)]
+    pub(super) enum Shape {
+        Chain,
+        FanOut,
+    }
+
+    /// Builds the graph once, then resets and runs it per iteration (dagrs' run, with the
+    /// graph's set-up out of the measurement, as the runner's plan is).
+    pub(super) fn bench(bencher: Bencher, shape: Shape, n: usize, expected: f64) {
+        let rt = bench_runtime();
+        let (mut graph, last) = build(shape, n);
+        bencher.bench_local(|| {
+            rt.block_on(async {
+                graph.reset().await.expect("reset");
+                graph.async_start().await.expect("a dagrs run");
+                let got = graph.get_results::<f64>().get(&last).cloned().flatten();
+                assert_eq!(got.as_deref(), Some(&expected), "wrong benchmark result");
+            })
+        });
+    }
+}
+
+/// `chain_add` through dagrs.
+#[divan::bench(args = [10, 100, 1000, 10000], sample_count = 20)]
+fn dagrs_chain_add(bencher: Bencher, n: usize) {
+    peer_dagrs::bench(bencher, peer_dagrs::Shape::Chain, n, 1.0 + n as f64);
+}
+
+/// `fanout_add` through dagrs.
+#[divan::bench(args = [10, 100, 1000, 10000], sample_count = 20)]
+fn dagrs_fanout_add(bencher: Bencher, n: usize) {
+    peer_dagrs::bench(bencher, peer_dagrs::Shape::FanOut, n, 2.0 * n as f64);
 }

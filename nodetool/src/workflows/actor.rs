@@ -74,18 +74,24 @@ impl NodeActor {
             self.post_completed().await;
             return Ok(());
         }
-        let handles: Vec<usize> = (0..self.plan.inputs.len())
-            .filter(|&i| self.plan.inputs[i].sources > 0)
-            .collect();
-        if handles.is_empty() {
-            return self.fire(Vec::new()).await;
-        }
-        if handles.iter().any(|&h| self.plan.inputs[h].aggregate) {
-            return self.run_aggregating(&handles).await;
-        }
-        match self.plan.sync_mode {
-            SyncMode::OnAny => self.run_on_any(&handles).await,
-            SyncMode::ZipAll => self.run_zip_all(&handles).await,
+        let plan = Arc::clone(&self.plan);
+        let handles = &plan.fed_handles[..];
+        match handles {
+            [] => self.fire(std::iter::empty()).await,
+            &[h] if !plan.inputs[h].aggregate => {
+                // One handle: both sync modes fire once per arrival, with that value.
+                while let Some(arrived) = self.inbox.recv_any().await {
+                    self.fire(std::iter::once(arrived)).await?;
+                }
+                Ok(())
+            }
+            _ if handles.iter().any(|&h| plan.inputs[h].aggregate) => {
+                self.run_aggregating(handles).await
+            }
+            _ => match plan.sync_mode {
+                SyncMode::OnAny => self.run_on_any(handles).await,
+                SyncMode::ZipAll => self.run_zip_all(handles).await,
+            },
         }
     }
 
@@ -339,14 +345,16 @@ impl NodeActor {
     }
 
     /// Assigns `values` and runs the node once (or sends its cached outputs).
-    async fn fire(&mut self, values: Vec<(usize, Value)>) -> Result<(), NodeError> {
-        let properties = self.ctx.has_listener().then(|| {
-            values
-                .iter()
-                .map(|(i, v)| (self.plan.input_names[*i].clone(), v.clone()))
-                .collect::<Map<String, Value>>()
-        });
+    async fn fire(
+        &mut self,
+        values: impl IntoIterator<Item = (usize, Value)>,
+    ) -> Result<(), NodeError> {
+        // What the `running` update reports as assigned (only a listener is told).
+        let mut properties = self.ctx.has_listener().then(Map::new);
         for (index, value) in values {
+            if let Some(properties) = &mut properties {
+                properties.insert(self.plan.input_names[index].clone(), value.clone());
+            }
             self.node.set_input(index, value)?;
         }
         let cached = self

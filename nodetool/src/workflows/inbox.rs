@@ -8,7 +8,7 @@
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::pin::pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use tokio::sync::Notify;
 
 /// The inbox was closed by its consumer: the item was not delivered.
@@ -29,8 +29,9 @@ pub struct NodeInbox {
     item_ready: Notify,
     /// Per handle: producers waiting for room, woken one per freed slot (FIFO), so a full
     /// handle with many producers (a wide fan-in) costs one wake-up per item, not one per
-    /// waiting producer.
-    space_ready: Box<[Notify]>,
+    /// waiting producer. Made when a producer first has to wait (most inboxes never fill).
+    space_ready: OnceLock<Box<[Notify]>>,
+    handle_count: usize,
     capacity: usize,
 }
 
@@ -60,24 +61,37 @@ impl NodeInbox {
     /// An inbox whose handle `i` has `sources[i]` upstream edges; each buffer holds at most
     /// `capacity` items (at least 1).
     pub fn new(sources: &[usize], capacity: usize) -> Self {
+        Self::with_sources(sources.iter().copied(), capacity)
+    }
+
+    /// [`NodeInbox::new`] from the handles' source counts as they come.
+    pub(crate) fn with_sources(sources: impl IntoIterator<Item = usize>, capacity: usize) -> Self {
+        let handles: Vec<HandleQueue> = sources
+            .into_iter()
+            .map(|open_sources| HandleQueue {
+                items: VecDeque::new(),
+                open_sources,
+                waiting: 0,
+            })
+            .collect();
         Self {
+            handle_count: handles.len(),
             state: Mutex::new(State {
-                handles: sources
-                    .iter()
-                    .map(|&open_sources| HandleQueue {
-                        items: VecDeque::new(),
-                        open_sources,
-                        waiting: 0,
-                    })
-                    .collect(),
+                handles,
                 next_seq: 0,
                 consumer_waiting: false,
                 closed: false,
             }),
             item_ready: Notify::new(),
-            space_ready: sources.iter().map(|_| Notify::new()).collect(),
+            space_ready: OnceLock::new(),
             capacity: capacity.max(1),
         }
+    }
+
+    /// The notifiers of producers waiting for room, one per handle.
+    fn space_ready(&self) -> &[Notify] {
+        self.space_ready
+            .get_or_init(|| (0..self.handle_count).map(|_| Notify::new()).collect())
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -110,7 +124,7 @@ impl NodeInbox {
 
     async fn put_waiting(&self, handle: usize, value: Value) -> Result<(), InboxClosed> {
         loop {
-            let mut notified = pin!(self.space_ready[handle].notified());
+            let mut notified = pin!(self.space_ready()[handle].notified());
             {
                 let mut state = self.lock();
                 if state.closed {
@@ -240,7 +254,10 @@ impl NodeInbox {
         // hands its wake-up to the next one).
         if queue.waiting > 0 {
             queue.waiting -= 1;
-            self.space_ready[handle].notify_one();
+            // A producer waits: it made the notifiers before it counted itself.
+            if let Some(space_ready) = self.space_ready.get() {
+                space_ready[handle].notify_one();
+            }
         }
         Some(value)
     }
@@ -253,7 +270,9 @@ impl NodeInbox {
             q.items.clear();
         }
         drop(state);
-        self.space_ready.iter().for_each(Notify::notify_waiters);
+        if let Some(space_ready) = self.space_ready.get() {
+            space_ready.iter().for_each(Notify::notify_waiters);
+        }
         self.item_ready.notify_one();
     }
 }

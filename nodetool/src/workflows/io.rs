@@ -85,7 +85,11 @@ pub(crate) struct Route {
 #[derive(Debug)]
 pub struct NodeOutputs {
     names: Arc<[String]>,
-    routes: Vec<Vec<Route>>,
+    /// The edges leaving every output, output after output.
+    routes: Vec<Route>,
+    /// Per output: where its edges end in `routes` (they start where the previous output's
+    /// end).
+    route_ends: Arc<[usize]>,
     /// The control edges leaving the node.
     control: Vec<Route>,
     last: Vec<Option<Value>>,
@@ -98,15 +102,21 @@ pub struct NodeOutputs {
 impl NodeOutputs {
     pub(crate) fn new(
         names: Arc<[String]>,
-        routes: Vec<Vec<Route>>,
+        (routes, route_ends): (Vec<Route>, Arc<[usize]>),
         control: Vec<Route>,
         ctx: ProcessingContext,
     ) -> Self {
         let track_last = ctx.has_listener();
         Self {
-            last: vec![None; names.len()],
+            // Only a listener is told the last values.
+            last: if track_last {
+                vec![None; names.len()]
+            } else {
+                Vec::new()
+            },
             names,
             routes,
+            route_ends,
             control,
             ctx,
             track_last,
@@ -140,9 +150,12 @@ impl NodeOutputs {
         if self.ctx.is_cancelled() {
             return Err(NodeError::Cancelled);
         }
-        let Some(routes) = self.routes.get_mut(index) else {
+        let Some(&end) = self.route_ends.get(index) else {
             return Err(NodeError::failed(format!("no output with index {index}")));
         };
+        let start = index.checked_sub(1).map_or(0, |i| self.route_ends[i]);
+        // Closed outputs have no edges left.
+        let routes = self.routes.get_mut(start..end).unwrap_or_default();
         if self.track_last {
             if let Some(slot) = self.last.get_mut(index) {
                 *slot = Some(value.clone());
@@ -219,11 +232,11 @@ impl NodeOutputs {
 
     /// Ends every edge leaving this node: downstream handles see end-of-stream.
     pub(crate) async fn close(&mut self) {
-        for route in self.routes.iter().flatten().chain(&self.control) {
+        for route in self.routes.iter().chain(&self.control) {
             route.inbox.source_done(route.handle);
             post_edge_update(&self.ctx, route, "drained", None).await;
         }
-        self.routes.iter_mut().for_each(Vec::clear);
+        self.routes.clear();
         self.control.clear();
     }
 }
@@ -232,7 +245,7 @@ impl Drop for NodeOutputs {
     /// Edges not ended by `close` (the node panicked, or its run was dropped)
     /// end here, so no node downstream waits for items that will never come.
     fn drop(&mut self) {
-        for route in self.routes.iter().flatten().chain(&self.control) {
+        for route in self.routes.iter().chain(&self.control) {
             route.inbox.source_done(route.handle);
         }
     }

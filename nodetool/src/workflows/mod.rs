@@ -2,7 +2,7 @@
 //!
 //! Layers, each module importing only those below it: types (`error`, `messages`, `graph`,
 //! `control`, `cache`, `inbox`, `emit_slot`) at the bottom; `context`, then `io`, `node`,
-//! `behaviour`, `static_node`, `registry`, `plan` above them; the executors (`actor`, `runner`,
+//! `behaviour`, `static_node`, `registry`, `plan`, `fusion` above them; the executors (`actor`, `runner`,
 //! `static_exec`, `static_workflow`, `listen`) on top.
 //!
 //! Load a NodeTool graph, validate it against the registered node types, and run it:
@@ -25,6 +25,7 @@ mod context;
 mod control;
 mod emit_slot;
 mod error;
+mod fusion;
 mod graph;
 mod inbox;
 mod input_stream;

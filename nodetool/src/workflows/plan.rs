@@ -231,6 +231,10 @@ pub(crate) struct PlannedNode {
     pub(crate) input_names: Arc<[String]>,
     pub(crate) output_names: Arc<[String]>,
     pub(crate) routes: Vec<Vec<PlannedRoute>>,
+    /// Per output: where its routes end when all outputs' routes are laid end to end.
+    pub(crate) route_ends: Arc<[usize]>,
+    /// The input handles some edge feeds, in order.
+    pub(crate) fed_handles: Arc<[usize]>,
     /// The control edges leaving this node (each into its target's control handle).
     pub(crate) control_routes: Vec<PlannedRoute>,
     /// How many control edges come in: each has its own inbox handle after the inputs.
@@ -284,12 +288,34 @@ impl PlannedNode {
 #[derive(Debug, Clone)]
 pub struct WorkflowPlan {
     pub(crate) nodes: Vec<Arc<PlannedNode>>,
+    /// The runner's chains (see [`WorkflowPlan::run_chains`]), by node index.
+    pub(crate) chains: Vec<Box<[usize]>>,
+    /// Per node: whether it runs after another node of its chain (its inbox is unbounded:
+    /// it holds what one firing upstream sent until the node runs).
+    pub(crate) follows: Vec<bool>,
 }
 
 impl WorkflowPlan {
     /// Checks `graph` against `registry`, reporting every problem at once.
     pub fn new(graph: &Graph, registry: &NodeRegistry) -> Result<Self, ValidationErrors> {
         Planner::new(graph, registry).plan()
+    }
+
+    /// How the runner drives the nodes: each chain is one future whose nodes run one after
+    /// another, in this order; different chains run concurrently. A node joins the chain of
+    /// the node all its data comes from when both fire at most once (buffered, not controlled,
+    /// nothing streaming or controlled upstream), so running them in turn loses nothing.
+    ///
+    /// ```
+    /// use nodetool::workflows::{Graph, NodeRegistry, WorkflowPlan};
+    /// let plan = WorkflowPlan::new(&Graph::default(), NodeRegistry::global()).unwrap();
+    /// assert!(plan.run_chains().is_empty());
+    /// ```
+    pub fn run_chains(&self) -> Vec<Vec<&str>> {
+        self.chains
+            .iter()
+            .map(|chain| chain.iter().map(|&i| &*self.nodes[i].id).collect())
+            .collect()
     }
 
     /// Ids of the nodes that will run, in graph order.
@@ -417,8 +443,16 @@ impl<'g> Planner<'g> {
         }
         let mut planned = planned;
         self.describe_controlled(&nodes, &mut planned);
+        let nodes: Vec<Arc<PlannedNode>> = planned.into_iter().map(Arc::new).collect();
+        let chains = super::fusion::run_chains(&nodes);
+        let mut follows = vec![false; nodes.len()];
+        for chain in &chains {
+            chain.iter().skip(1).for_each(|&i| follows[i] = true);
+        }
         Ok(WorkflowPlan {
-            nodes: planned.into_iter().map(Arc::new).collect(),
+            nodes,
+            chains,
+            follows,
         })
     }
 
@@ -835,6 +869,9 @@ fn planned_node(
             .unwrap_or_default()
             .to_owned()
     });
+    let fed_handles = (0..inputs.len())
+        .filter(|&i| inputs[i].sources > 0)
+        .collect();
     PlannedNode {
         id: Arc::from(node.id.as_str()),
         title: Arc::from(meta.title.as_str()),
@@ -845,6 +882,14 @@ fn planned_node(
         inputs,
         input_names: meta.properties.iter().map(|p| p.name.clone()).collect(),
         output_names: meta.outputs.iter().map(|o| o.name.clone()).collect(),
+        route_ends: routes
+            .iter()
+            .scan(0, |end, rs| {
+                *end += rs.len();
+                Some(*end)
+            })
+            .collect(),
+        fed_handles,
         routes,
         control_routes: Vec::new(),
         control_inputs: 0,

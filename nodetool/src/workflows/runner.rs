@@ -10,6 +10,7 @@ use super::messages::{JobUpdate, ProcessingMessage};
 use super::plan::{PlannedRoute, ValidationErrors, WorkflowPlan};
 use super::registry::NodeRegistry;
 use super::unwind::CatchUnwind;
+use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use serde_json::{Map, Value};
@@ -132,8 +133,9 @@ impl RunResult {
 }
 
 /// Runs a validated graph: one actor per node, all polled by the run's own future (no task
-/// per node), bounded per-handle inboxes, the NodeTool message stream on the context's
-/// listener.
+/// per node; nodes that fire once in a row run in turn as one chain, see
+/// [`WorkflowPlan::run_chains`]), bounded per-handle inboxes, the NodeTool message stream on
+/// the context's listener.
 ///
 /// The nodes of a run share the task that awaits [`run`](Self::run), as NodeTool's nodes
 /// share one event loop: a node with heavy CPU work should move it off the runtime
@@ -240,31 +242,41 @@ impl WorkflowRunner {
     ) -> Result<RunResult, RunError> {
         let run_scope = Arc::new(RunScope::default());
         let ctx = ctx.for_run(Arc::clone(&run_scope));
-        let actors = match self.build_actors(&ctx, params) {
-            Ok(actors) => actors,
-            Err(error) => {
-                // Listeners learn that the job ended, as for any other failure.
-                self.post_job(&ctx, "failed", None, Some(error.to_string()))
-                    .await;
-                return Err(error);
+        // Every chain of nodes is polled by this run's own future (no task per node: nodes of
+        // a run share it as NodeTool's share one event loop); a chain's nodes run in turn, each
+        // behind a panic guard. Actors are built chain by chain, straight into their futures.
+        let inboxes = self.inboxes();
+        let mut params = params;
+        let mut running = FuturesUnordered::new();
+        let mut built = Ok(());
+        for chain in &self.plan.chains {
+            let mut actor = |i: usize| self.build_actor(i, &ctx, &inboxes, &mut params);
+            built = match **chain {
+                [i] => actor(i).map(|actor| {
+                    running.push(Either::Left(
+                        run_node(actor).map(move |outcome| failures_of(i, outcome)),
+                    ))
+                }),
+                _ => chain
+                    .iter()
+                    .map(|&i| Ok((i, actor(i)?)))
+                    .collect::<Result<Vec<_>, RunError>>()
+                    .map(|members| running.push(Either::Right(run_chain(members)))),
+            };
+            if built.is_err() {
+                break;
             }
-        };
+        }
+        if let Err(error) =
+            built.and_then(|()| self.plan.check_params(&params).map_err(RunError::from))
+        {
+            drop(running);
+            // Listeners learn that the job ended, as for any other failure.
+            self.post_job(&ctx, "failed", None, Some(error.to_string()))
+                .await;
+            return Err(error);
+        }
         self.post_job(&ctx, "running", None, None).await;
-        // Every node's actor is polled by this run's own future (no task per node: nodes of a
-        // run share it as NodeTool's share one event loop), each behind a panic guard.
-        let inboxes: Vec<Arc<NodeInbox>> = actors.iter().map(|a| Arc::clone(&a.inbox)).collect();
-        let mut running: FuturesUnordered<_> = actors
-            .into_iter()
-            .enumerate()
-            .map(|(i, actor)| {
-                let span = tracing::debug_span!(
-                    "node",
-                    node_id = &*actor.plan.id,
-                    node_type = &*actor.plan.node_type,
-                );
-                CatchUnwind::new(actor.run().instrument(span)).map(move |outcome| (i, outcome))
-            })
-            .collect();
         let cancel = ctx.cancellation_token().clone();
         let mut failure: Option<RunError> = None;
         loop {
@@ -278,22 +290,24 @@ impl WorkflowRunner {
                 }
                 next = running.next() => next,
             };
-            let Some((i, outcome)) = next else { break };
-            let node = &self.plan.nodes[i];
-            let error = match outcome {
-                Some(Ok(())) => continue,
-                Some(Err(NodeError::Cancelled)) if cancel.is_cancelled() => continue,
-                Some(Err(error)) => RunError::NodeFailed {
-                    node_id: node.id.to_string(),
-                    node_type: node.node_type.to_string(),
-                    error,
-                },
-                None => RunError::NodePanicked {
-                    node_id: node.id.to_string(),
-                    node_type: node.node_type.to_string(),
-                },
-            };
-            failure.get_or_insert(error);
+            let Some(failures) = next else { break };
+            for (i, outcome) in failures {
+                let node = &self.plan.nodes[i];
+                let error = match outcome {
+                    Some(Ok(())) => continue,
+                    Some(Err(NodeError::Cancelled)) if cancel.is_cancelled() => continue,
+                    Some(Err(error)) => RunError::NodeFailed {
+                        node_id: node.id.to_string(),
+                        node_type: node.node_type.to_string(),
+                        error,
+                    },
+                    None => RunError::NodePanicked {
+                        node_id: node.id.to_string(),
+                        node_type: node.node_type.to_string(),
+                    },
+                };
+                failure.get_or_insert(error);
+            }
         }
         if cancel.is_cancelled() {
             self.post_job(&ctx, "cancelled", None, None).await;
@@ -314,88 +328,94 @@ impl WorkflowRunner {
         }
     }
 
-    fn build_actors(
-        &self,
-        ctx: &ProcessingContext,
-        mut params: Map<String, Value>,
-    ) -> Result<Vec<NodeActor>, RunError> {
-        let nodes = &self.plan.nodes;
-        let inboxes: Vec<Arc<NodeInbox>> = nodes
+    /// Each node's inbox: a handle per input, then one per control edge coming in.
+    fn inboxes(&self) -> Vec<Arc<NodeInbox>> {
+        self.plan
+            .nodes
             .iter()
-            .map(|n| {
-                // Inputs first, then one handle per control edge coming in.
-                let sources: Vec<usize> = n
+            .zip(&self.plan.follows)
+            .map(|(n, &follows)| {
+                let sources = n
                     .inputs
                     .iter()
                     .map(|i| i.sources)
-                    .chain(std::iter::repeat_n(1, n.control_inputs))
-                    .collect();
-                Arc::new(NodeInbox::new(&sources, self.buffer_limit))
+                    .chain(std::iter::repeat_n(1, n.control_inputs));
+                // A node that follows another in its chain only runs once that one has ended:
+                // its inbox holds all that came (one firing's worth), with no one waiting.
+                let capacity = if follows {
+                    usize::MAX
+                } else {
+                    self.buffer_limit
+                };
+                Arc::new(NodeInbox::with_sources(sources, capacity))
             })
-            .collect();
-        let mut actors = Vec::with_capacity(nodes.len());
-        for (i, plan) in nodes.iter().enumerate() {
-            // The plan's data was checked when the plan was made; this fails only if a node's
-            // conversion is not deterministic.
-            let mut node = plan
-                .instantiate()
-                .map_err(|(_, error)| RunError::NodeFailed {
-                    node_id: plan.id.to_string(),
-                    node_type: plan.node_type.to_string(),
-                    error,
-                })?;
-            if let Some((name, value)) = plan
-                .param_name
-                .as_ref()
-                .and_then(|name| params.remove_entry(name.as_str()))
-            {
-                let index = plan.input_names.iter().position(|n| n == "value");
-                match index {
-                    Some(index) => {
-                        node.set_input(index, value)
-                            .map_err(|source| RunError::InvalidParam {
-                                name,
-                                node_id: plan.id.to_string(),
-                                source,
-                            })?
-                    }
-                    None => {
-                        return Err(RunError::InvalidParam {
+            .collect()
+    }
+
+    /// Node `i`'s actor: a fresh instance with its data (and its run parameter, for an input
+    /// node), its inbox and its routes.
+    fn build_actor(
+        &self,
+        i: usize,
+        ctx: &ProcessingContext,
+        inboxes: &[Arc<NodeInbox>],
+        params: &mut Map<String, Value>,
+    ) -> Result<NodeActor, RunError> {
+        let plan = &self.plan.nodes[i];
+        // The plan's data was checked when the plan was made; this fails only if a node's
+        // conversion is not deterministic.
+        let mut node = plan
+            .instantiate()
+            .map_err(|(_, error)| RunError::NodeFailed {
+                node_id: plan.id.to_string(),
+                node_type: plan.node_type.to_string(),
+                error,
+            })?;
+        if let Some((name, value)) = plan
+            .param_name
+            .as_ref()
+            .and_then(|name| params.remove_entry(name.as_str()))
+        {
+            let index = plan.input_names.iter().position(|n| n == "value");
+            match index {
+                Some(index) => {
+                    node.set_input(index, value)
+                        .map_err(|source| RunError::InvalidParam {
                             name,
                             node_id: plan.id.to_string(),
-                            source: NodeError::failed("the input node has no `value` property"),
-                        })
-                    }
+                            source,
+                        })?
+                }
+                None => {
+                    return Err(RunError::InvalidParam {
+                        name,
+                        node_id: plan.id.to_string(),
+                        source: NodeError::failed("the input node has no `value` property"),
+                    })
                 }
             }
-            let node_ctx = ctx.for_node(Arc::clone(&plan.id), Arc::clone(&plan.title));
-            let route = |r: &PlannedRoute| Route {
-                inbox: Arc::clone(&inboxes[r.target]),
-                handle: r.handle,
-                edge_id: Arc::clone(&r.edge_id),
-                sent: 0,
-            };
-            let routes = plan
-                .routes
-                .iter()
-                .map(|rs| rs.iter().map(route).collect())
-                .collect();
-            let control = plan.control_routes.iter().map(route).collect();
-            actors.push(NodeActor {
-                plan: Arc::clone(plan),
-                node,
-                inbox: Arc::clone(&inboxes[i]),
-                outputs: NodeOutputs::new(
-                    Arc::clone(&plan.output_names),
-                    routes,
-                    control,
-                    node_ctx.clone(),
-                ),
-                ctx: node_ctx,
-            });
         }
-        self.plan.check_params(&params)?;
-        Ok(actors)
+        let node_ctx = ctx.for_node(Arc::clone(&plan.id), Arc::clone(&plan.title));
+        let route = |r: &PlannedRoute| Route {
+            inbox: Arc::clone(&inboxes[r.target]),
+            handle: r.handle,
+            edge_id: Arc::clone(&r.edge_id),
+            sent: 0,
+        };
+        let routes = plan.routes.iter().flatten().map(route).collect();
+        let control = plan.control_routes.iter().map(route).collect();
+        Ok(NodeActor {
+            plan: Arc::clone(plan),
+            node,
+            inbox: Arc::clone(&inboxes[i]),
+            outputs: NodeOutputs::new(
+                Arc::clone(&plan.output_names),
+                (routes, Arc::clone(&plan.route_ends)),
+                control,
+                node_ctx.clone(),
+            ),
+            ctx: node_ctx,
+        })
     }
 
     async fn post_job(
@@ -416,6 +436,40 @@ impl WorkflowRunner {
             })
         })
         .await;
+    }
+}
+
+/// How one node's run ended: `None` when it panicked.
+type Outcome = Option<Result<(), NodeError>>;
+
+/// The nodes of a chain that failed or panicked, by index (empty, unallocated, when none did).
+type Failures = Vec<(usize, Outcome)>;
+
+/// Runs one node in its `node` span, behind a panic guard.
+async fn run_node(actor: NodeActor) -> Outcome {
+    let span = tracing::debug_span!(
+        "node",
+        node_id = &*actor.plan.id,
+        node_type = &*actor.plan.node_type,
+    );
+    CatchUnwind::new(actor.run().instrument(span)).await
+}
+
+/// Runs the nodes of a chain one after another (each has all its input once the previous
+/// ended); a failed or panicked node ends its edges, so the nodes after it find their inputs
+/// ended and do not fire.
+async fn run_chain(members: Vec<(usize, NodeActor)>) -> Failures {
+    let mut failures = Vec::new();
+    for (i, actor) in members {
+        failures.extend(failures_of(i, run_node(actor).await));
+    }
+    failures
+}
+
+fn failures_of(i: usize, outcome: Outcome) -> Failures {
+    match outcome {
+        Some(Ok(())) => Vec::new(),
+        failed => vec![(i, failed)],
     }
 }
 
