@@ -26,9 +26,14 @@
 
 mod embedded;
 mod filter;
+mod split;
 
 pub use embedded::EmbeddedStore;
 pub use filter::{DocumentFilter, MetadataFilter};
+pub use split::{
+    split_by_characters, split_by_sentences, split_markdown, split_recursively, split_sentences,
+    Chunk, MarkdownSection, DEFAULT_SEPARATORS,
+};
 
 use crate::workflows::{BoxFuture, CancellationToken};
 use serde_json::{Map, Value};
@@ -289,39 +294,4 @@ pub async fn store_for(
         .ok_or_else(|| CollectionError::Store("CHROMA_PATH is not set".to_owned()))?;
     let store: Arc<dyn VectorStore> = EmbeddedStore::shared(std::path::Path::new(path)).await?;
     Ok(store)
-}
-
-/// `text` cut into pieces of at most `size` characters, each starting `overlap` characters
-/// before the previous one ended; a cut falls at the last whitespace of a piece when there is
-/// one in its second half (so words stay whole), else at `size`.
-///
-/// ```
-/// use nodetool::collections::split_by_characters;
-/// let pieces = split_by_characters("one two three four five", 10, 4);
-/// assert_eq!(pieces, ["one two ", "two three ", "ree four ", "our five"]);
-/// assert!(split_by_characters("", 10, 2).is_empty());
-/// ```
-pub fn split_by_characters(text: &str, size: usize, overlap: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let size = size.max(1);
-    let overlap = overlap.min(size - 1);
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    while start < chars.len() {
-        let mut end = (start + size).min(chars.len());
-        if end < chars.len() {
-            if let Some(space) = (start + size / 2..end)
-                .rev()
-                .find(|&i| chars[i].is_whitespace())
-            {
-                end = space + 1;
-            }
-        }
-        pieces.push(chars[start..end].iter().collect());
-        if end == chars.len() {
-            break;
-        }
-        start = (end - overlap).max(start + 1);
-    }
-    pieces
 }
