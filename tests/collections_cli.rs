@@ -120,3 +120,120 @@ async fn a_user_creates_indexes_queries_and_deletes_a_collection() {
         text(&gone.stderr)
     );
 }
+
+#[tokio::test]
+async fn documents_are_cut_by_headings_sentences_and_html_blocks() {
+    let (llm, _) = scripted_llm::serve(|_| async { scripted_llm::Reply::text("-") }).await;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().to_owned();
+    std::fs::write(
+        dir.join("guide.md"),
+        "# Guide\nWelcome.\n## Install\nRun make.\n```sh\n# not a heading\n```\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("page.html"),
+        "<!DOCTYPE html><html><body><h1>Page</h1><p>First. Second!</p><script>x()</script></body></html>",
+    )
+    .unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        let chroma = dir.join("chroma");
+        let env = [
+            ("CHROMA_PATH", chroma.to_str().unwrap()),
+            ("OPENAI_BASE_URL", llm.as_str()),
+            ("OPENAI_API_KEY", "sk-scripted"),
+        ];
+        let run = |args: &[&str]| nodetool(&dir, args, &env);
+        let created = run(&[
+            "collections",
+            "create",
+            "docs",
+            "--provider",
+            "openai",
+            "--model",
+            "m",
+        ]);
+        assert!(created.status.success(), "{}", text(&created.stderr));
+        let md = run(&[
+            "collections",
+            "index",
+            "docs",
+            "guide.md",
+            "--split",
+            "markdown",
+        ]);
+        assert_eq!(
+            text(&md.stdout).trim(),
+            "indexed 2 pieces into docs",
+            "{}",
+            text(&md.stderr)
+        );
+        let html = run(&[
+            "collections",
+            "index",
+            "docs",
+            "page.html",
+            "--split",
+            "sentences",
+            "--chunk-size",
+            "8",
+        ]);
+        assert_eq!(
+            text(&html.stdout).trim(),
+            "indexed 3 pieces into docs",
+            "{}",
+            text(&html.stderr)
+        );
+        let bad = run(&[
+            "collections",
+            "index",
+            "docs",
+            "guide.md",
+            "--chunk-size",
+            "10",
+            "--overlap",
+            "10",
+        ]);
+        assert!(
+            text(&bad.stderr).contains("--overlap below it"),
+            "{}",
+            text(&bad.stderr)
+        );
+        run(&[
+            "collections",
+            "query",
+            "docs",
+            "anything",
+            "-n",
+            "10",
+            "--json",
+        ])
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let hits: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let by_id = |id: &str| {
+        hits.iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("no record {id} in {hits:?}"))
+    };
+    let install = by_id("guide.md#1");
+    assert_eq!(
+        install["document"],
+        "Run make.\n```sh\n# not a heading\n```"
+    );
+    assert_eq!(install["metadata"]["section"], "Guide > Install");
+    assert_eq!(by_id("guide.md#0")["metadata"]["section"], "Guide");
+    let texts: Vec<&str> = (0..3)
+        .map(|i| {
+            by_id(&format!("page.html#{i}"))["document"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(texts, ["Page", "First.", "Second!"]);
+}

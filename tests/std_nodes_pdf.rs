@@ -130,3 +130,31 @@ async fn bad_input_is_named() {
     let error = node_harness::err("lib.pymupdf.ExtractText", json!({"pdf": document(&cut)})).await;
     assert!(error.contains("pdf"), "{error}");
 }
+
+#[tokio::test]
+async fn a_pdf_document_is_split_by_its_text() {
+    // `nodetool.document` nodes read a PDF's text (SplitSentences here).
+    let doc = document(&pdf(&["Attention is all you need.", "Results follow."]));
+    let graph = json!({
+        "nodes": [
+            {"id": "split", "type": "nodetool.document.SplitSentences", "data": {"document": doc, "chunk_size": 40}},
+            {"id": "all", "type": "nodetool.control.Collect", "data": {}},
+            {"id": "o", "type": "nodetool.output.Output", "data": {"name": "o"}}
+        ],
+        "edges": [
+            {"source": "split", "sourceHandle": "text", "target": "all", "targetHandle": "input_item"},
+            {"source": "all", "sourceHandle": "output", "target": "o", "targetHandle": "value"}
+        ]
+    });
+    let result = node_harness::run_graph(graph, &nodetool::prelude::ProcessingContext::default())
+        .await
+        .expect("the split");
+    let texts: Vec<String> =
+        serde_json::from_value(result.get("o").cloned().unwrap_or_default()).expect("texts");
+    let joined = words(&texts.join(" ")).join(" ");
+    assert_eq!(joined, "Attention is all you need. Results follow.");
+    assert!(
+        !texts.is_empty() && texts.iter().all(|t| t.chars().count() <= 40),
+        "{texts:?}"
+    );
+}

@@ -4,10 +4,11 @@
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use nodetool::collections::{
-    embed_for, embed_query, split_by_characters, store_for, CollectionInfo, Query, Record,
-    VectorStore,
+    chunk_by_characters, embed_for, embed_query, split_by_sentences, split_markdown,
+    split_recursively, store_for, Chunk, CollectionInfo, Query, Record, VectorStore,
 };
 use nodetool::config::Environment;
+use nodetool_std_nodes::document::document_text;
 use serde_json::{json, Map};
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ pub enum CollectionsCommand {
         /// The collection.
         name: String,
     },
-    /// Index text files (plain text, markdown), cut into overlapping pieces: ids `FILE#N`.
+    /// Index documents (plain text, markdown, HTML, PDF), cut into pieces: ids `FILE#N`.
     Index {
         /// The collection.
         name: String,
@@ -50,6 +51,10 @@ pub enum CollectionsCommand {
         /// How many characters a piece repeats of the one before.
         #[arg(long, default_value_t = 100)]
         overlap: usize,
+        /// How to cut: `characters` (at whitespace), `recursive` (paragraphs, then lines,
+        /// then words), `sentences`, or `markdown` (at headings, then recursively).
+        #[arg(long, value_enum, default_value_t = Split::Characters)]
+        split: Split,
     },
     /// The pieces nearest a text, nearest first.
     Query {
@@ -64,6 +69,45 @@ pub enum CollectionsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How `collections index` cuts a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// Pieces of at most the chunk size, cut at whitespace, overlapping.
+    Characters,
+    /// LangChain's recursive splitter: paragraphs, then lines, then words.
+    Recursive,
+    /// Whole sentences gathered up to the chunk size.
+    Sentences,
+    /// Sections at markdown headings, then recursively.
+    Markdown,
+}
+
+/// `text` cut as `split` says: each piece, where it starts, and its markdown section.
+fn pieces(text: &str, split: Split, size: usize, overlap: usize) -> Vec<(Chunk, Option<String>)> {
+    const WORDS: [&str; 4] = ["\n\n", "\n", " ", ""];
+    let plain = |chunks: Vec<Chunk>| chunks.into_iter().map(|c| (c, None)).collect();
+    match split {
+        Split::Characters => plain(chunk_by_characters(text, size, overlap)),
+        Split::Recursive => plain(split_recursively(text, size, overlap, &WORDS)),
+        Split::Sentences => plain(split_by_sentences(text, size)),
+        Split::Markdown => split_markdown(text, 3)
+            .into_iter()
+            .flat_map(|section| {
+                let path = section.path();
+                split_recursively(&section.text, size, overlap, &WORDS)
+                    .into_iter()
+                    .map(move |c| {
+                        let chunk = Chunk {
+                            start: section.start + c.start,
+                            text: c.text,
+                        };
+                        (chunk, Some(path.clone()).filter(|p| !p.is_empty()))
+                    })
+            })
+            .collect(),
+    }
 }
 
 /// Collection `name` of `user`'s, or an error naming it.
@@ -122,29 +166,43 @@ pub async fn collections(user: &str, command: CollectionsCommand) -> anyhow::Res
             files,
             chunk_size,
             overlap,
+            split,
         } => {
+            // Sentences are whole: they do not overlap.
+            if chunk_size == 0 || (overlap >= chunk_size && split != Split::Sentences) {
+                bail!(
+                    "--chunk-size must be positive and --overlap below it (got {chunk_size} and {overlap})"
+                );
+            }
             let info = collection(store.as_ref(), user, &name).await?;
             let mut total = 0;
             for file in files {
-                let text = std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?;
-                let pieces = split_by_characters(&text, chunk_size, overlap);
-                let vectors = embed_for(&env, &info, &pieces, &Default::default())
+                let bytes =
+                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                let text = document_text(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                let cut = pieces(&text, split, chunk_size, overlap);
+                let texts: Vec<String> = cut.iter().map(|(c, _)| c.text.clone()).collect();
+                let vectors = embed_for(&env, &info, &texts, &Default::default())
                     .await
                     .with_context(|| format!("embedding {}", file.display()))?;
                 let source = file.display().to_string();
-                let records: Vec<Record> = pieces
+                let records: Vec<Record> = cut
                     .into_iter()
                     .zip(vectors)
                     .enumerate()
-                    .map(|(i, (piece, embedding))| Record {
-                        id: format!("{source}#{i}"),
-                        document: Some(piece),
-                        metadata: json!({"source": source, "chunk": i})
-                            .as_object()
-                            .cloned()
-                            .unwrap_or_default(),
-                        embedding,
+                    .map(|(i, ((chunk, section), embedding))| {
+                        let mut metadata =
+                            json!({"source": source, "chunk": i, "start": chunk.start});
+                        if let (Some(section), Some(m)) = (section, metadata.as_object_mut()) {
+                            m.insert("section".into(), section.into());
+                        }
+                        Record {
+                            id: format!("{source}#{i}"),
+                            document: Some(chunk.text),
+                            metadata: metadata.as_object().cloned().unwrap_or_default(),
+                            embedding,
+                        }
                     })
                     .collect();
                 total += records.len();

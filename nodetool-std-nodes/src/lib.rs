@@ -26,6 +26,8 @@ pub mod data;
 pub mod date;
 pub mod dictionary;
 pub mod dictionary_io;
+#[cfg(feature = "documents")]
+pub mod document;
 pub mod dynamic;
 mod enums;
 #[cfg(feature = "http")]

@@ -31,8 +31,8 @@ mod split;
 pub use embedded::EmbeddedStore;
 pub use filter::{DocumentFilter, MetadataFilter};
 pub use split::{
-    split_by_characters, split_by_sentences, split_markdown, split_recursively, split_sentences,
-    Chunk, MarkdownSection, DEFAULT_SEPARATORS,
+    chunk_by_characters, split_by_characters, split_by_sentences, split_markdown,
+    split_recursively, split_sentences, Chunk, MarkdownSection, DEFAULT_SEPARATORS,
 };
 
 use crate::workflows::{BoxFuture, CancellationToken};

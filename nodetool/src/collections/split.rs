@@ -23,6 +23,20 @@ pub struct Chunk {
 /// assert!(split_by_characters("", 10, 2).is_empty());
 /// ```
 pub fn split_by_characters(text: &str, size: usize, overlap: usize) -> Vec<String> {
+    chunk_by_characters(text, size, overlap)
+        .into_iter()
+        .map(|c| c.text)
+        .collect()
+}
+
+/// [`split_by_characters`] with each piece's start.
+///
+/// ```
+/// use nodetool::collections::chunk_by_characters;
+/// let starts: Vec<usize> = chunk_by_characters("one two three", 8, 2).iter().map(|c| c.start).collect();
+/// assert_eq!(starts, [0, 6]);
+/// ```
+pub fn chunk_by_characters(text: &str, size: usize, overlap: usize) -> Vec<Chunk> {
     let chars: Vec<char> = text.chars().collect();
     let size = size.max(1);
     let overlap = overlap.min(size - 1);
@@ -38,7 +52,10 @@ pub fn split_by_characters(text: &str, size: usize, overlap: usize) -> Vec<Strin
                 end = space + 1;
             }
         }
-        pieces.push(chars[start..end].iter().collect());
+        pieces.push(Chunk {
+            text: chars[start..end].iter().collect(),
+            start,
+        });
         if end == chars.len() {
             break;
         }
