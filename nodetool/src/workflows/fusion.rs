@@ -16,6 +16,23 @@ use super::plan::PlannedNode;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// Per node: whether every item it can receive comes from a node that fires at most once
+/// (no control edge comes in, and nothing upstream streams or is controlled). Such a node's
+/// input handle receives at most one item per edge, so an inbox with room for that many
+/// never makes a producer wait (a wide fan-in then costs no wake-up per producer).
+pub(crate) fn fed_once(nodes: &[Arc<PlannedNode>]) -> Vec<bool> {
+    let repeats = repeating_nodes(nodes);
+    let mut fed_once: Vec<bool> = nodes.iter().map(|n| n.control_inputs == 0).collect();
+    for (source, node) in nodes.iter().enumerate() {
+        if repeats[source] {
+            for route in node.routes.iter().flatten() {
+                fed_once[route.target] = false;
+            }
+        }
+    }
+    fed_once
+}
+
 /// The plan's nodes split into chains: every node in exactly one chain, in the order its
 /// members run; chains are listed by their first node's index.
 pub(crate) fn run_chains(nodes: &[Arc<PlannedNode>]) -> Vec<Box<[usize]>> {

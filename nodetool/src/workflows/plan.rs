@@ -293,6 +293,9 @@ pub struct WorkflowPlan {
     /// Per node: whether it runs after another node of its chain (its inbox is unbounded:
     /// it holds what one firing upstream sent until the node runs).
     pub(crate) follows: Vec<bool>,
+    /// Per node: whether each edge into it carries at most one item (see
+    /// `fusion::fed_once`).
+    pub(crate) fed_once: Vec<bool>,
 }
 
 impl WorkflowPlan {
@@ -449,10 +452,12 @@ impl<'g> Planner<'g> {
         for chain in &chains {
             chain.iter().skip(1).for_each(|&i| follows[i] = true);
         }
+        let fed_once = super::fusion::fed_once(&nodes);
         Ok(WorkflowPlan {
             nodes,
             chains,
             follows,
+            fed_once,
         })
     }
 

@@ -330,20 +330,24 @@ impl WorkflowRunner {
 
     /// Each node's inbox: a handle per input, then one per control edge coming in.
     fn inboxes(&self) -> Vec<Arc<NodeInbox>> {
-        self.plan
-            .nodes
+        let plan = &self.plan;
+        plan.nodes
             .iter()
-            .zip(&self.plan.follows)
-            .map(|(n, &follows)| {
+            .enumerate()
+            .map(|(i, n)| {
                 let sources = n
                     .inputs
                     .iter()
                     .map(|i| i.sources)
                     .chain(std::iter::repeat_n(1, n.control_inputs));
-                // A node that follows another in its chain only runs once that one has ended:
-                // its inbox holds all that came (one firing's worth), with no one waiting.
-                let capacity = if follows {
+                let capacity = if plan.follows[i] {
+                    // It only runs once the node before it in its chain has ended: its inbox
+                    // holds all that came (one firing's worth), with no one waiting.
                     usize::MAX
+                } else if plan.fed_once[i] {
+                    // At most one item per edge: room for all of them, so no producer waits.
+                    let widest = n.inputs.iter().map(|i| i.sources).max().unwrap_or(0);
+                    self.buffer_limit.max(widest)
                 } else {
                     self.buffer_limit
                 };
