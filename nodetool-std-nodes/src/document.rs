@@ -112,16 +112,24 @@ pub fn html_blocks(html: &str) -> Vec<String> {
     blocks
 }
 
-/// The bytes of `document` as text, or an error naming the property.
-async fn read_document(ctx: &ProcessingContext, document: &DocumentRef) -> Result<String> {
+/// The bytes `document` points at, or an error naming the property.
+async fn document_bytes(
+    ctx: &ProcessingContext,
+    document: &DocumentRef,
+) -> Result<impl AsRef<[u8]>> {
     if document.is_empty() {
         return Err("document: no document is set".into());
     }
-    let bytes = ctx
+    Ok(ctx
         .asset_bytes(&document.to_asset_ref())
         .await
-        .map_err(|e| format!("document: {e}"))?;
-    Ok(document_text(&bytes).map_err(|e| format!("document: {e}"))?)
+        .map_err(|e| format!("document: {e}"))?)
+}
+
+/// What `document` holds, as text ([`document_text`]), or an error naming the property.
+async fn read_document(ctx: &ProcessingContext, document: &DocumentRef) -> Result<String> {
+    let bytes = document_bytes(ctx, document).await?;
+    Ok(document_text(bytes.as_ref()).map_err(|e| format!("document: {e}"))?)
 }
 
 /// The uri a document's pieces name as their source (its asset id when it has no uri).
@@ -321,14 +329,8 @@ impl GenProcess for SplitHTML {
         ctx: &ProcessingContext,
         mut out: Emitter<'_, DocumentChunk>,
     ) -> Result<()> {
-        if self.document.is_empty() {
-            return Err("document: no document is set".into());
-        }
-        let bytes = ctx
-            .asset_bytes(&self.document.to_asset_ref())
-            .await
-            .map_err(|e| format!("document: {e}"))?;
-        let html = String::from_utf8_lossy(&bytes);
+        let bytes = document_bytes(ctx, &self.document).await?;
+        let html = String::from_utf8_lossy(bytes.as_ref());
         let source = source_of(&self.document);
         for (i, text) in html_blocks(&html).into_iter().enumerate() {
             out.emit(DocumentChunk {
