@@ -2,28 +2,10 @@
 //! a shell, against the embedded store in a temporary `CHROMA_PATH` and the scripted
 //! OpenAI-compatible server's embeddings ([characters, 1, 2, 3]: length decides nearness).
 
+mod cli_harness;
 mod scripted_llm;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn nodetool(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_nodetool"));
-    command
-        .args(args)
-        .current_dir(home)
-        .env_clear()
-        .env("HOME", home)
-        .env("ENV", "development");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli_harness::{nodetool, text};
 
 #[tokio::test]
 async fn a_user_creates_indexes_queries_and_deletes_a_collection() {

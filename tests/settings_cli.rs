@@ -1,26 +1,9 @@
 //! `nodetool settings …` as a user runs it: a real process, with HOME and the working
 //! directory in a temporary folder.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_harness;
 
-fn nodetool(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_nodetool"));
-    command
-        .args(args)
-        .current_dir(home)
-        .env_clear()
-        .env("HOME", home)
-        .env("ENV", "development");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("the nodetool binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use cli_harness::{nodetool, text};
 
 #[test]
 fn set_then_get_reads_back_with_its_source() {
