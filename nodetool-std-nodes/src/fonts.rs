@@ -115,6 +115,31 @@ pub fn find_font_file(dirs: &[PathBuf], names: &[String]) -> Option<PathBuf> {
     None
 }
 
+/// [`find_font_file`], remembered for the process: a font drawn on every frame of a video is
+/// looked up once, not once per frame. A remembered file that has gone is looked up again.
+pub fn find_font_file_cached(dirs: &[PathBuf], names: &[String]) -> Option<PathBuf> {
+    type Key = (Vec<PathBuf>, Vec<String>);
+    static FOUND: std::sync::Mutex<Option<std::collections::HashMap<Key, PathBuf>>> =
+        std::sync::Mutex::new(None);
+    let key = (dirs.to_vec(), names.to_vec());
+    let remembered = FOUND
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(Default::default)
+        .get(&key)
+        .cloned();
+    if let Some(path) = remembered.filter(|p| p.is_file()) {
+        return Some(path);
+    }
+    let path = find_font_file(dirs, names)?;
+    FOUND
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(Default::default)
+        .insert(key, path.clone());
+    Some(path)
+}
+
 /// Calls `visit` on each file under `dir`; stops when it returns `Some`.
 fn walk(dir: &Path, depth: usize, visit: &mut dyn FnMut(&Path) -> Option<()>) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -154,18 +179,19 @@ pub async fn font_bytes(
                 }
             }
             dirs.extend(system_font_dirs());
-            let path = find_font_file(&dirs, &candidate_names(name, weight)).ok_or_else(|| {
-                NodeError::failed(format!(
-                    "{prop}: no font file named `{}` (.ttf, .otf or .ttc) in FONT_PATH or the \
+            let path =
+                find_font_file_cached(&dirs, &candidate_names(name, weight)).ok_or_else(|| {
+                    NodeError::failed(format!(
+                        "{prop}: no font file named `{}` (.ttf, .otf or .ttc) in FONT_PATH or the \
                      system font folders ({}); install it or set FONT_PATH to a folder holding it",
-                    if name.is_empty() { DEFAULT_FONT } else { name },
-                    system_font_dirs()
-                        .iter()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+                        if name.is_empty() { DEFAULT_FONT } else { name },
+                        system_font_dirs()
+                            .iter()
+                            .map(|d| d.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
             std::fs::read(&path).map_err(|e| {
                 NodeError::failed(format!("{prop}: cannot read {}: {e}", path.display()))
             })
@@ -295,5 +321,24 @@ mod tests {
         let regular = find_font_file(&dirs, &candidate_names("dejavusans", "")).unwrap();
         assert!(regular.ends_with("DejaVuSans.ttf"), "{regular:?}");
         assert_eq!(find_font_file(&dirs, &candidate_names("Missing", "")), None);
+    }
+
+    #[test]
+    fn a_remembered_font_is_used_until_its_file_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = [dir.path().to_owned()];
+        let names = candidate_names("Cached", "");
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/Cached.ttf"), b"x").unwrap();
+        let first = find_font_file_cached(&dirs, &names).unwrap();
+        assert!(first.ends_with("a/Cached.ttf"), "{first:?}");
+        // A second copy found earlier by a walk would not replace the remembered one...
+        std::fs::create_dir_all(dir.path().join("0")).unwrap();
+        std::fs::write(dir.path().join("0/Cached.ttf"), b"x").unwrap();
+        assert_eq!(find_font_file_cached(&dirs, &names), Some(first.clone()));
+        // ...until the remembered file is gone.
+        std::fs::remove_file(&first).unwrap();
+        let again = find_font_file_cached(&dirs, &names).unwrap();
+        assert!(again.ends_with("0/Cached.ttf"), "{again:?}");
     }
 }
